@@ -1,0 +1,201 @@
+"""The `dedup` command: options in, library call, renderer out.
+
+Results go to stdout (or --output); progress, warnings and diagnostics go to
+stderr, so `dedup scan DIR --json | jq` always receives valid JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from . import __version__
+from .candidates import choose_bands
+from .models import Settings
+from .pipeline import find_clusters
+from .render import lsh_curve, render_text, write_json, write_jsonl
+from .sources import InputNotFound
+
+_DEFAULTS = Settings()
+
+
+class BadInput(click.ClickException):
+    """A one-line error with exit code 2, for input the user must fix."""
+
+    exit_code = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="dedup")
+def cli() -> None:
+    """Find near-duplicate passages in folders of news articles.
+
+    \b
+    Examples:
+      dedup scan articles/
+      dedup scan articles/ --json | jq '.clusters[] | {size, text}'
+      dedup scan feed/ --min-documents 2 --format jsonl > reuse.jsonl
+    """
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator:
+    if not enabled:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-t",
+    "--threshold",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=_DEFAULTS.threshold,
+    show_default=True,
+    help="Lowest Jaccard similarity of word shingles for two passages to match.",
+)
+@click.option(
+    "--shingle-size",
+    type=click.IntRange(1, 16),
+    default=_DEFAULTS.shingle_size,
+    show_default=True,
+    help="Words per shingle (characters for Chinese, Japanese, Thai).",
+)
+@click.option(
+    "--min-words",
+    type=click.IntRange(1),
+    default=_DEFAULTS.min_words,
+    show_default=True,
+    help="Passages with fewer words are not compared.",
+)
+@click.option(
+    "--num-perm",
+    type=click.IntRange(2, 1024),
+    default=_DEFAULTS.num_perm,
+    show_default=True,
+    help="MinHash permutations (datasketch num_perm).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=_DEFAULTS.seed,
+    show_default=True,
+    help="MinHash seed (datasketch seed).",
+)
+@click.option(
+    "--min-documents",
+    type=click.IntRange(1),
+    default=_DEFAULTS.min_documents,
+    show_default=True,
+    help="Only clusters spanning at least this many files (1 keeps repeats inside one file).",
+)
+@click.option(
+    "--min-size",
+    type=click.IntRange(2),
+    default=_DEFAULTS.min_size,
+    show_default=True,
+    help="Only clusters with at least this many passages.",
+)
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOB",
+    help="Scan files matching GLOB in folders (repeatable). [default: *.txt]",
+)
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching GLOB (repeatable).")
+@click.option("--all-files", is_flag=True, help="Scan every file in folders; binary files are still skipped.")
+@click.option("--hidden", is_flag=True, help="Also scan hidden files and folders (names starting with '.').")
+@click.option("--encoding", metavar="NAME", help="Decode every file with this encoding instead of detecting it.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "jsonl"]),
+    default=None,
+    help="Output format. [default: text]",
+)
+@click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write results to this file.")
+@click.option("--fail-on-duplicates", is_flag=True, help="Exit with status 1 if any cluster is found.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the LSH settings and timings on stderr.")
+def scan(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    as_json: bool,
+    output: str | None,
+    fail_on_duplicates: bool,
+    quiet: bool,
+    verbose: bool,
+    include: tuple[str, ...],
+    **options: object,
+) -> None:
+    """Find clusters of near-duplicate passages in PATHS (files or folders).
+
+    Folders are walked recursively in sorted order. Each file is split into
+    paragraphs; paragraphs whose word shingles reach --threshold Jaccard
+    similarity are grouped into clusters, largest first.
+
+    \b
+    Examples:
+      dedup scan articles/
+      dedup scan articles/ --json | jq '.clusters[0].members[].path'
+      dedup scan a.txt b.txt --threshold 0.7 --min-documents 2
+      dedup scan dump/ --all-files --exclude '*.log' -o clusters.json --json
+    """
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError("--json and --format are two ways to say the same thing: use one.")
+    fmt = "json" if as_json else fmt or "text"
+    try:
+        settings = Settings(include=include or _DEFAULTS.include, **options)  # type: ignore[arg-type]
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+
+    stderr = Console(stderr=True, soft_wrap=True)
+    if verbose:
+        stderr.print(lsh_curve(*choose_bands(settings.threshold, settings.num_perm)), highlight=False)
+    with _progress(not quiet and sys.stderr.isatty()) as progress:
+        try:
+            report = find_clusters(paths, settings, progress)
+        except InputNotFound as e:
+            raise BadInput(f"no such file or directory: {e}") from None
+    for error in report.errors:
+        stderr.print(Text.assemble(("warning:", "yellow"), f" {error.path}: {error.message}"), highlight=False)
+    if verbose:
+        stderr.print(f"stats: {report.stats}", highlight=False)
+
+    with open(output, "w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as out:
+        if fmt == "json":
+            write_json(report, out)
+        elif fmt == "jsonl":
+            write_jsonl(report, out)
+        elif output:
+            render_text(report, Console(file=out, highlight=False, color_system=None, width=100))
+        else:
+            render_text(report, Console(file=out, highlight=False))
+    if fail_on_duplicates and report.clusters:
+        sys.exit(1)

@@ -1,0 +1,103 @@
+"""The data model every stage and every renderer shares."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option that shapes a scan's result.
+
+    The defaults were chosen by measurement (see README, "Choosing the
+    defaults"); `params` in the JSON output is built from this object, so a
+    result can always be traced back to the settings that produced it.
+    """
+
+    threshold: float = 0.4
+    num_perm: int = 128
+    seed: int = 1
+    shingle_size: int = 3
+    min_words: int = 8
+    min_documents: int = 1
+    min_size: int = 2
+    include: tuple[str, ...] = ("*.txt",)
+    exclude: tuple[str, ...] = ()
+    all_files: bool = False
+    hidden: bool = False
+    encoding: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError("threshold must be in (0.0, 1.0]")
+        if self.num_perm < 2:
+            raise ValueError("num_perm must be at least 2")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError("seed must be in [0, 2**32)")
+        if self.shingle_size < 1:
+            raise ValueError("shingle_size must be at least 1")
+        if self.min_words < 1:
+            raise ValueError("min_words must be at least 1")
+        if self.min_documents < 1:
+            raise ValueError("min_documents must be at least 1")
+        if self.min_size < 2:
+            raise ValueError("min_size must be at least 2")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One occurrence of a reused passage: `text == file_text[start:end]`."""
+
+    path: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    text: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Passages that are near-duplicates of each other.
+
+    `similarity` is the mean and `min_similarity` the lowest verified
+    Jaccard similarity over the pairs that joined the cluster; each member's
+    own `similarity` is measured against the representative, whose text is
+    `text`.
+    """
+
+    id: int
+    size: int
+    documents: int
+    similarity: float
+    min_similarity: float
+    text: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be read; the scan went on without it."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class Report:
+    """The result of one scan: what the renderers turn into text or JSON."""
+
+    params: dict
+    stats: dict
+    clusters: list[Cluster] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "version": 1,
+            "params": self.params,
+            "stats": self.stats,
+            "clusters": [asdict(c) for c in self.clusters],
+            "errors": [asdict(e) for e in self.errors],
+        }

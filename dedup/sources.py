@@ -1,0 +1,167 @@
+"""Find input files and decode them into text.
+
+Paths are reported as they were found by walking the given inputs, the way
+`find` and `grep -r` print them. Decoding never guesses silently past
+binary data: a file with NUL bytes or many control characters (and no
+UTF-16/32 byte order mark) is refused rather than read as Latin-1 noise.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+__all__ = [
+    "Document",
+    "InputNotFound",
+    "UnreadableFile",
+    "decode_bytes",
+    "find_files",
+    "read_document",
+    "read_text",
+]
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 12, 13, 27})
+
+
+class InputNotFound(Exception):
+    """An input path given by the user does not exist."""
+
+
+class UnreadableFile(Exception):
+    """A file could not be read or decoded as text."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded input file. `encoding` lets a later stage re-read it exactly."""
+
+    path: str
+    text: str
+    encoding: str
+
+
+def _wanted(relpath: str, name: str, include: Iterable[str], exclude: Iterable[str]) -> bool:
+    def matches(pattern: str) -> bool:
+        target = relpath if "/" in pattern else name
+        return fnmatch.fnmatchcase(target, pattern)
+
+    if include and not any(matches(p) for p in include):
+        return False
+    return not any(matches(p) for p in exclude)
+
+
+def find_files(
+    inputs: Iterable[str],
+    include: Iterable[str] = ("*.txt",),
+    exclude: Iterable[str] = (),
+    hidden: bool = False,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """List the files to scan, in a stable order, and the folders that failed.
+
+    Folders are walked recursively in sorted order; a file named directly is
+    always scanned, whatever the patterns say. An empty `include` takes every
+    file, and a file reached twice (named and inside a named folder, or
+    through a link) is scanned once. Raises `InputNotFound` before listing
+    anything if an input is missing, so a typo never produces a partial
+    result. Unreadable folders come back as `(path, reason)` pairs.
+    """
+    inputs = list(inputs)
+    include, exclude = tuple(include), tuple(exclude)
+    for path in inputs:
+        if not os.path.lexists(path):
+            raise InputNotFound(path)
+    paths: dict[str, str] = {}
+    failures: list[tuple[str, str]] = []
+    for top in inputs:
+        for path in _walk(top, include, exclude, hidden, failures):
+            paths.setdefault(os.path.realpath(path), path)
+    return list(paths.values()), failures
+
+
+def _walk(top: str, include: tuple[str, ...], exclude: tuple[str, ...], hidden: bool, failures: list) -> Iterator[str]:
+    if not os.path.isdir(top):
+        yield top
+        return
+
+    def failed(e: OSError) -> None:
+        failures.append((e.filename or top, e.strerror or str(e)))
+
+    for root, dirs, files in os.walk(top, onerror=failed):
+        dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
+        for name in sorted(files):
+            if not hidden and name.startswith("."):
+                continue
+            path = os.path.join(root, name)
+            relpath = os.path.relpath(path, top).replace(os.sep, "/")
+            if _wanted(relpath, name, include, exclude):
+                yield path
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return control > max(4, len(sample) // 100)
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode file contents; return the text and the encoding used.
+
+    Order: an explicit `encoding`, a byte order mark, strict UTF-8, then
+    chardet's guess for anything that is not binary.
+    """
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as e:
+            raise UnreadableFile(f"cannot decode as {encoding}: {e}") from None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as e:
+                raise UnreadableFile(f"invalid {name} text: {e.reason} at byte {e.start}") from None
+    if _looks_binary(data):
+        raise UnreadableFile("binary file (not text)")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    import chardet
+
+    guess = chardet.detect(data).get("encoding")
+    if guess:
+        try:
+            return data.decode(guess), guess.lower()
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise UnreadableFile("unknown text encoding; pass --encoding to name it")
+
+
+def read_document(path: str, encoding: str | None = None) -> Document:
+    """Read and decode one file, raising `UnreadableFile` with a short reason."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise UnreadableFile(e.strerror or str(e)) from None
+    text, used = decode_bytes(data, encoding)
+    return Document(path, text, used)
+
+
+def read_text(path: str, encoding: str) -> str:
+    """Re-read a file already decoded once, with the encoding found then."""
+    with open(path, "rb") as f:
+        return f.read().decode(encoding)

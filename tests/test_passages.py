@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from dedup.passages import split_paragraphs
+
+
+def texts(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_paragraphs(text)]
+
+
+def test_one_paragraph_per_line_with_long_lines():
+    lines = [
+        f"Paragraph number {i} " + "is long enough to be a paragraph of its own in news text. " * 2 for i in range(3)
+    ]
+    text = "\n".join(lines) + "\n"
+    spans = split_paragraphs(text)
+    assert [s.line_start for s in spans] == [1, 2, 3]
+    assert texts(text) == [line.strip() for line in lines]
+
+
+def test_blank_line_blocks():
+    text = "Headline here\n\nFirst paragraph.\n\n\nSecond paragraph.\n"
+    spans = split_paragraphs(text)
+    assert texts(text) == ["Headline here", "First paragraph.", "Second paragraph."]
+    assert [(s.line_start, s.line_end) for s in spans] == [(1, 1), (3, 3), (6, 6)]
+
+
+def test_hard_wrapped_wire_copy_with_indented_paragraphs():
+    text = (
+        "CITY, March 3 - The first paragraph starts here and it is\n"
+        "wrapped at a fixed width like wire copy.\n"
+        "    The second paragraph is indented and also wraps onto a\n"
+        "second line.\n"
+        "    The third one is short.\n"
+    )
+    spans = split_paragraphs(text)
+    assert [(s.line_start, s.line_end) for s in spans] == [(1, 2), (3, 4), (5, 5)]
+    assert texts(text)[1] == "The second paragraph is indented and also wraps onto a\nsecond line."
+
+
+def test_crlf_and_cr_newlines_keep_exact_offsets():
+    for newline in ("\r\n", "\r", "\n"):
+        long = "A long paragraph that goes on well past eighty columns so that it is not read as wrapped text."
+        text = newline.join(["  " + long, "", long + " Two.", long + " Three.  "]) + newline
+        spans = split_paragraphs(text)
+        assert [text[s.start : s.end] for s in spans] == [long, long + " Two.", long + " Three."]
+        assert [s.line_start for s in spans] == [1, 3, 4]
+
+
+def test_empty_and_blank_text():
+    assert split_paragraphs("") == []
+    assert split_paragraphs(" \n\n\t\n") == []
+
+
+def test_short_lines_in_a_document_of_long_lines_are_separate_paragraphs():
+    long = "A paragraph of a web article runs on one line, well past the eighty columns of wire copy."
+    caption = "The minister speaks to reporters. Picture: AFP"
+    text = f"{long}\n\n{caption}\n{caption}\n\n{long}\n"
+    assert texts(text) == [long, caption, caption, long]

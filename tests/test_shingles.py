@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.shingles import shingle_hash, shingle_sets, words
+
+from .conftest import QUOTE, QUOTE_STRAIGHT
+
+
+def test_quotes_dashes_case_and_spacing_do_not_matter():
+    a = "“Hopefully Russia will do the right thing,” he said — to reporters."
+    b = '"hopefully  Russia will do the RIGHT thing," he said - to reporters.'
+    assert words(a) == words(b)
+    sets = shingle_sets([QUOTE, QUOTE_STRAIGHT], 3)
+    assert np.array_equal(sets[0], sets[1])
+
+
+def test_cyrillic_words():
+    assert words("Министр транспорта Томас Бреннер приветствовал решение.") == [
+        "министр",
+        "транспорта",
+        "томас",
+        "бреннер",
+        "приветствовал",
+        "решение",
+    ]
+
+
+def test_ukrainian_apostrophes_are_unified():
+    assert words("м’ясо") == words("м'ясо") == words("мʼясо")
+
+
+def test_scripts_without_spaces_give_one_token_per_character():
+    assert words("東京の天気は晴れです") == list("東京の天気は晴れです")
+    assert words("สวัสดีครับ")[:2] == ["ส", "ว"]
+
+
+def test_nfkc_folds_compatibility_characters():
+    assert words("ﬁnal ＡＢＣ") == ["final", "abc"]
+
+
+def test_short_passage_is_one_shingle_and_empty_has_none():
+    sets = shingle_sets(["two words", "", "one two three four"], 3)
+    assert list(sets.sizes()) == [1, 0, 2]
+    assert list(sets.word_counts) == [2, 0, 4]
+    assert sets[0][0] == shingle_hash(["two", "words"])
+
+
+@given(st.lists(st.text(alphabet="abc dé€Жж東,.\n", max_size=60), max_size=6), st.integers(1, 5))
+def test_batch_shingles_equal_the_scalar_hash_of_every_shingle(texts, k):
+    sets = shingle_sets(texts, k)
+    for i, text in enumerate(texts):
+        tokens = words(text)
+        grams = [tokens[j : j + k] for j in range(len(tokens) - k + 1)] or ([tokens] if tokens else [])
+        assert sorted({shingle_hash(g) for g in grams}) == sets[i].tolist()

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.clusters import group_pairs
+from dedup.shingles import ShingleSets
+from dedup.verify import jaccard, pair_similarities
+
+
+def make_sets(groups: list[set[int]]) -> ShingleSets:
+    values = [np.array(sorted(g), dtype=np.uint32) for g in groups]
+    indptr = np.concatenate(([0], np.cumsum([len(v) for v in values]))).astype(np.int64)
+    flat = np.concatenate(values) if values else np.zeros(0, np.uint32)
+    return ShingleSets(flat, indptr, np.array([len(g) for g in groups]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 40), min_size=1, max_size=30), min_size=2, max_size=12), st.data())
+def test_vectorised_similarities_equal_python_sets(groups, data):
+    n = len(groups)
+    pairs = np.array(data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1)))
+    jac, cont = pair_similarities(make_sets(groups), pairs)
+    for (a, b), j, c in zip(pairs, jac, cont):
+        inter = len(groups[a] & groups[b])
+        assert j == inter / len(groups[a] | groups[b])
+        assert c == inter / min(len(groups[a]), len(groups[b]))
+        assert jaccard(np.array(sorted(groups[a])), np.array(sorted(groups[b]))) == j
+
+
+def test_groups_are_components_with_representative_and_similarity():
+    pairs = np.array([[0, 1], [1, 2], [4, 5]])
+    sims = np.array([0.9, 0.5, 1.0])
+    groups = group_pairs(7, pairs, sims)
+    assert [g.members.tolist() for g in groups] == [[0, 1, 2], [4, 5]]
+    assert groups[0].representative == 1
+    assert groups[0].mean_similarity == 0.7 and groups[0].min_similarity == 0.5
+    assert groups[1].representative == 4
+
+
+def test_no_pairs_no_groups():
+    assert group_pairs(3, np.zeros((0, 2), dtype=np.int64), np.zeros(0)) == []
