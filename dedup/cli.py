@@ -71,12 +71,28 @@ def _progress(enabled: bool) -> Iterator:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
+    "-u",
+    "--unit",
+    type=click.Choice(["sentence", "paragraph", "document"]),
+    default=_DEFAULTS.unit,
+    show_default=True,
+    help="What to compare: sentences (joined into aligned passages), paragraphs, or whole documents.",
+)
+@click.option(
     "-t",
     "--threshold",
     type=click.FloatRange(0, 1, min_open=True),
     default=_DEFAULTS.threshold,
     show_default=True,
     help="Lowest Jaccard similarity of word shingles for two passages to match.",
+)
+@click.option(
+    "-c",
+    "--containment",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=_DEFAULTS.containment,
+    show_default=True,
+    help="Also match when this share of the shorter passage's shingles is in the longer one.",
 )
 @click.option(
     "--shingle-size",

@@ -14,11 +14,13 @@ class Settings:
     result can always be traced back to the settings that produced it.
     """
 
+    unit: str = "sentence"
     threshold: float = 0.4
+    containment: float = 0.5
     num_perm: int = 128
     seed: int = 1
     shingle_size: int = 3
-    min_words: int = 8
+    min_words: int = 6
     min_documents: int = 1
     min_size: int = 2
     include: tuple[str, ...] = ("*.txt",)
@@ -28,8 +30,12 @@ class Settings:
     encoding: str | None = None
 
     def __post_init__(self) -> None:
+        if self.unit not in ("sentence", "paragraph", "document"):
+            raise ValueError("unit must be sentence, paragraph or document")
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError("threshold must be in (0.0, 1.0]")
+        if not 0.0 < self.containment <= 1.0:
+            raise ValueError("containment must be in (0.0, 1.0]")
         if self.num_perm < 2:
             raise ValueError("num_perm must be at least 2")
         if not 0 <= self.seed < 2**32:
@@ -46,7 +52,11 @@ class Settings:
 
 @dataclass(frozen=True)
 class Member:
-    """One occurrence of a reused passage: `text == file_text[start:end]`."""
+    """One occurrence of a reused passage: `text == file_text[start:end]`.
+
+    `similarity` (Jaccard) and `containment` (shared shingles over the
+    smaller passage's) are measured against the cluster's representative.
+    """
 
     path: str
     start: int
@@ -55,15 +65,16 @@ class Member:
     line_end: int
     text: str
     similarity: float
+    containment: float
 
 
 @dataclass(frozen=True)
 class Cluster:
     """Passages that are near-duplicates of each other.
 
-    `similarity` is the mean and `min_similarity` the lowest verified
-    Jaccard similarity over the pairs that joined the cluster; each member's
-    own `similarity` is measured against the representative, whose text is
+    `similarity` is the mean and `min_similarity` the lowest exact Jaccard
+    similarity over the aligned pairs that joined the cluster; each member's
+    own figures are measured against the representative, whose text is
     `text`.
     """
 

@@ -7,18 +7,34 @@ made per document, not per block: a document is hard-wrapped when almost
 none of its lines is longer than `WRAP_WIDTH`, because in a document of long
 lines two short lines in a row (a caption printed twice, a sign-off) are
 separate paragraphs, not one wrapped paragraph.
+
+Sentences are found inside paragraphs (never across them): a sentence ends
+at `.`, `!`, `?` or `…` (plus any closing quotes or brackets) followed by
+space and a capital letter, digit or opening quote, unless the word before
+the stop is a known abbreviation or an initial; `。！？` end a sentence
+wherever they stand.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import NamedTuple
 
-__all__ = ["WRAP_WIDTH", "Span", "split_paragraphs"]
+__all__ = ["UNITS", "WRAP_WIDTH", "Span", "split_paragraphs", "split_sentences", "split_units"]
+
+UNITS = ("sentence", "paragraph", "document")
 
 WRAP_WIDTH = 80
 _LONG_LINES_ALLOWED = 0.05
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]*[^\W_a-zà-ÿа-яё])|[。！？]+[」』”]*")
+_LAST_WORD = re.compile(r"(\w+(?:\.\w+)*)\W*$")
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr gen col lt sgt capt cpl adm gov sen rep rev hon fr inc ltd co corp plc no nos "
+    "vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m "
+    "mt ft".split()
+)
 
 
 class Span(NamedTuple):
@@ -93,3 +109,61 @@ def split_paragraphs(text: str) -> list[Span]:
             end = last[0] + len(line.rstrip())
             spans.append(Span(start, end, run[0] + 1, run[-1] + 1))
     return spans
+
+
+def _sentence_ends(paragraph: str) -> list[int]:
+    ends = []
+    for m in _SENTENCE_END.finditer(paragraph):
+        if m.group()[0] == ".":
+            word = _LAST_WORD.search(paragraph, 0, m.start())
+            if word and (word.group(1).lower() in ABBREVIATIONS or len(word.group(1)) == 1):
+                continue
+        ends.append(m.end())
+    return ends
+
+
+def split_sentences(text: str, paragraphs: list[Span] | None = None, min_words: int = 1) -> list[Span]:
+    """Sentences of `text`, found inside its paragraphs, with exact offsets and lines.
+
+    A sentence of fewer than `min_words` space-separated words ("He added.",
+    a short quote) is joined to the sentence before it in the same paragraph
+    (or the one after, at the start of a paragraph), so that short sentences
+    are still compared, as part of their neighbour.
+    """
+    paragraphs = split_paragraphs(text) if paragraphs is None else paragraphs
+    line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+    spans = []
+    for para in paragraphs:
+        body = text[para.start : para.end]
+        pieces: list[list[int]] = []
+        start = 0
+        for end in [*_sentence_ends(body), len(body)]:
+            piece = body[start:end]
+            if piece.strip():
+                first = start + len(piece) - len(piece.lstrip())
+                last = first + len(piece.strip())
+                short = len(piece.split()) < min_words
+                if pieces and (short or pieces[-1][2]):
+                    pieces[-1][1:] = [last, short and pieces[-1][2]]
+                else:
+                    pieces.append([first, last, short])
+            start = end
+        for first, last, _ in pieces:
+            s, e = para.start + first, para.start + last
+            spans.append(Span(s, e, bisect_right(line_starts, s), bisect_right(line_starts, e - 1)))
+    return spans
+
+
+def split_units(text: str, unit: str, min_words: int = 1) -> list[Span]:
+    """The passages `dedup` compares: sentences, paragraphs or the whole document."""
+    paragraphs = split_paragraphs(text)
+    if unit == "paragraph":
+        return paragraphs
+    if unit == "sentence":
+        return split_sentences(text, paragraphs, min_words)
+    if unit == "document":
+        if not paragraphs:
+            return []
+        first, last = paragraphs[0], paragraphs[-1]
+        return [Span(first.start, last.end, first.line_start, last.line_end)]
+    raise ValueError(f"unit must be one of {', '.join(UNITS)}")

@@ -1,7 +1,8 @@
 """`find_clusters`: the one place where the stages are chained.
 
-read files -> passages -> shingles -> signatures -> band keys (per batch of
-documents) -> candidate pairs -> verified pairs -> clusters -> member text.
+read files -> units (sentences, paragraphs or documents) -> shingles ->
+signatures -> band keys (per batch of documents) -> candidate pairs ->
+verified pairs -> aligned passages -> nodes -> clusters -> member text.
 
 The per-batch stage keeps only compact arrays (offsets, shingle sets, band
 keys), never the documents' text; member text is re-read from the files at
@@ -18,19 +19,56 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .align import align_runs, merge_spans
 from .candidates import band_keys, candidate_pairs, choose_bands
-from .clusters import Group, group_pairs
+from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
-from .passages import split_paragraphs
+from .passages import split_units
 from .shingles import SHINGLE_HASH, ShingleSets, shingle_sets
 from .signatures import SCHEME, minhash_signatures
 from .sources import UnreadableFile, find_files, read_document, read_text
 from .verify import pair_similarities
 
-__all__ = ["Progress", "find_clusters", "scan_batch"]
+__all__ = ["MAX_GAP", "MIN_CONTAINED_SHINGLES", "Progress", "find_clusters", "scan_batch"]
 
 Progress = Callable[[str, int, int], None]
+MAX_GAP = 1
+MIN_CONTAINED_SHINGLES = 8
 _BATCH_BYTES = 4 << 20
+_COLUMNS = ("doc", "start", "end", "line_start", "line_end", "ordinal")
+
+
+@dataclass
+class Units:
+    """The compared units of many documents, one row each, in reading order.
+
+    `ordinal` numbers each unit among all units of its document, including
+    those too short to compare, so alignment can tell neighbours apart.
+    """
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    line_start: np.ndarray
+    line_end: np.ndarray
+    ordinal: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, ...]]) -> Units:
+        table = np.array(rows, dtype=np.int64).reshape(-1, len(_COLUMNS))
+        return cls(*table.T)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Units], doc_offsets: Sequence[int]) -> Units:
+        columns = {name: [getattr(p, name) for p in parts] for name in _COLUMNS}
+        columns["doc"] = [p.doc + offset for p, offset in zip(parts, doc_offsets)]
+        return cls(*(np.concatenate(columns[name]) if parts else np.zeros(0, np.int64) for name in _COLUMNS))
+
+    def take(self, rows: np.ndarray) -> Units:
+        return Units(*(getattr(self, name)[rows] for name in _COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.doc)
 
 
 @dataclass
@@ -40,14 +78,10 @@ class Batch:
     paths: list[str]
     encodings: list[str]
     errors: list[FileError]
-    doc: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    line_start: np.ndarray
-    line_end: np.ndarray
+    units: Units
     sets: ShingleSets
     keys: np.ndarray
-    passages_seen: int
+    short_units: int
     characters: int
 
 
@@ -59,7 +93,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
     """
     ok_paths, encodings, errors = [], [], []
     texts: list[str] = []
-    columns: list[tuple[int, int, int, int, int]] = []
+    table: list[tuple[int, ...]] = []
     characters = 0
     for path in paths:
         try:
@@ -71,40 +105,23 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
         ok_paths.append(path)
         encodings.append(document.encoding)
         characters += len(document.text)
-        for span in split_paragraphs(document.text):
+        for ordinal, span in enumerate(split_units(document.text, settings.unit, settings.min_words)):
             texts.append(document.text[span.start : span.end])
-            columns.append((doc, *span))
+            table.append((doc, *span, ordinal))
     sets = shingle_sets(texts, settings.shingle_size)
     keep = np.flatnonzero(sets.word_counts >= settings.min_words)
-    sets = _select(sets, keep)
-    table = np.array(columns, dtype=np.int64).reshape(-1, 5)[keep]
+    sets = sets.take(keep)
     signatures = minhash_signatures(sets, settings.num_perm, settings.seed)
     return Batch(
         ok_paths,
         encodings,
         errors,
-        *table.T,
-        sets=sets,
-        keys=band_keys(signatures, bands, rows),
-        passages_seen=len(texts),
+        Units.from_rows(table).take(keep),
+        sets,
+        band_keys(signatures, bands, rows),
+        short_units=len(texts) - len(keep),
         characters=characters,
     )
-
-
-def _select(sets: ShingleSets, rows: np.ndarray) -> ShingleSets:
-    sizes = sets.sizes()[rows]
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=indptr[1:])
-    offsets = np.repeat(sets.indptr[rows] - indptr[:-1], sizes) + np.arange(indptr[-1])
-    return ShingleSets(sets.values[offsets], indptr, sets.word_counts[rows])
-
-
-def _concat_sets(parts: list[ShingleSets]) -> ShingleSets:
-    shift = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
-    indptr = np.concatenate([[0]] + [p.indptr[1:] + s for p, s in zip(parts, shift)])
-    values = np.concatenate([p.values for p in parts]) if parts else np.zeros(0, np.uint32)
-    counts = np.concatenate([p.word_counts for p in parts]) if parts else np.zeros(0, np.int64)
-    return ShingleSets(values, indptr.astype(np.int64), counts)
 
 
 def _batches(paths: list[str], max_bytes: int = _BATCH_BYTES) -> Iterable[list[str]]:
@@ -125,15 +142,45 @@ def _batches(paths: list[str], max_bytes: int = _BATCH_BYTES) -> Iterable[list[s
 def _params(settings: Settings, bands: int, rows: int) -> dict:
     params = asdict(settings)
     params.update(
-        unit="paragraph",
         scheme=SCHEME,
         shingle_hash=SHINGLE_HASH,
         bands=bands,
         rows=rows,
+        max_gap=MAX_GAP,
+        min_contained_shingles=MIN_CONTAINED_SHINGLES,
         include=list(settings.include),
         exclude=list(settings.exclude),
     )
     return params
+
+
+@dataclass
+class Links:
+    """Aligned passages as a graph: nodes are spans of rows, links join them."""
+
+    node_first: np.ndarray
+    node_last: np.ndarray
+    links: np.ndarray
+    similarity: np.ndarray
+
+
+def link_passages(units: Units, sets: ShingleSets, pairs: np.ndarray) -> Links:
+    """Verified unit pairs -> aligned passages -> nodes and their links."""
+    runs = align_runs(units.doc, units.ordinal, pairs, MAX_GAP)
+    first = np.concatenate((runs[:, 0], runs[:, 2]))
+    last = np.concatenate((runs[:, 1], runs[:, 3]))
+    node_of, node_first, node_last = merge_spans(units.doc, first, last, units.start, units.end)
+    run_sets = sets.span_unions(first, last)
+    n = len(runs)
+    similarity, _ = pair_similarities(run_sets, np.stack((np.arange(n), np.arange(n) + n), -1))
+    links = np.sort(np.stack((node_of[:n], node_of[n:]), -1), axis=1)
+    keep = links[:, 0] != links[:, 1]
+    links, similarity = links[keep], similarity[keep]
+    order = np.lexsort((-similarity, links[:, 1], links[:, 0]))
+    links, similarity = links[order], similarity[order]
+    first_of_pair = np.ones(len(links), dtype=bool)
+    first_of_pair[1:] = np.any(links[1:] != links[:-1], axis=1)
+    return Links(node_first, node_last, links[first_of_pair], similarity[first_of_pair])
 
 
 def find_clusters(inputs: Iterable[str], settings: Settings | None = None, progress: Progress | None = None) -> Report:
@@ -160,40 +207,42 @@ def find_clusters(inputs: Iterable[str], settings: Settings | None = None, progr
 
     doc_paths: list[str] = []
     doc_encodings: list[str] = []
-    doc_parts = []
+    doc_offsets = []
     for batch in batches:
-        doc_parts.append(batch.doc + len(doc_paths))
+        doc_offsets.append(len(doc_paths))
         doc_paths += batch.paths
         doc_encodings += batch.encodings
         errors += batch.errors
-    doc = np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int64)
-    table = {
-        name: np.concatenate([getattr(b, name) for b in batches]) if batches else np.zeros(0, np.int64)
-        for name in ("start", "end", "line_start", "line_end")
-    }
-    sets = _concat_sets([b.sets for b in batches])
+    units = Units.concat([b.units for b in batches], doc_offsets)
+    sets = ShingleSets.concat([b.sets for b in batches])
     keys = np.concatenate([b.keys for b in batches]) if batches else np.zeros((0, bands), np.uint64)
 
     report_progress("comparing", 0, 1)
     candidates = candidate_pairs(keys)
-    similarity, _ = pair_similarities(sets, candidates)
-    verified = similarity >= settings.threshold
-    groups = group_pairs(len(doc), candidates[verified], similarity[verified])
+    jaccard, containment = pair_similarities(sets, candidates)
+    smaller = np.minimum(*(sets.sizes()[candidates[:, side]] for side in (0, 1)))
+    contained = (containment >= settings.containment) & (smaller * containment >= MIN_CONTAINED_SHINGLES)
+    verified = (jaccard >= settings.threshold) | contained
+    graph = link_passages(units, sets, candidates[verified])
+    groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
     report_progress("comparing", 1, 1)
 
+    node_doc = units.doc[graph.node_first]
     groups = [
         g
         for g in groups
-        if len(g.members) >= settings.min_size and len(np.unique(doc[g.members])) >= settings.min_documents
+        if len(g.members) >= settings.min_size and len(np.unique(node_doc[g.members])) >= settings.min_documents
     ]
-    clusters = _build_clusters(groups, sets, doc, table, doc_paths, doc_encodings, errors)
+    clusters = _build_clusters(groups, graph, units, sets, doc_paths, doc_encodings, errors)
     stats = {
         "files": len(doc_paths),
         "characters": sum(b.characters for b in batches),
-        "passages": len(doc),
-        "short_passages": sum(b.passages_seen for b in batches) - len(doc),
+        "passages": len(units),
+        "short_passages": sum(b.short_units for b in batches),
         "candidate_pairs": len(candidates),
         "verified_pairs": int(verified.sum()),
+        "aligned_passages": len(graph.node_first),
+        "chains_cut": chains_cut,
         "clusters": len(clusters),
         "errors": len(errors),
         "seconds": round(time.perf_counter() - started, 3),
@@ -203,9 +252,9 @@ def find_clusters(inputs: Iterable[str], settings: Settings | None = None, progr
 
 def _build_clusters(
     groups: list[Group],
+    graph: Links,
+    units: Units,
     sets: ShingleSets,
-    doc: np.ndarray,
-    table: dict[str, np.ndarray],
     doc_paths: list[str],
     doc_encodings: list[str],
     errors: list[FileError],
@@ -214,27 +263,35 @@ def _build_clusters(
         return []
     reps = np.concatenate([np.full(len(g.members), g.representative) for g in groups])
     members = np.concatenate([g.members for g in groups])
-    member_similarity, _ = pair_similarities(sets, np.stack((reps, members), -1))
-    texts = _member_texts(members, doc, table, doc_paths, doc_encodings, errors)
+    node_sets = sets.span_unions(graph.node_first, graph.node_last)
+    jaccard, containment = pair_similarities(node_sets, np.stack((reps, members), -1))
+    first, last = graph.node_first, graph.node_last
+    spans = {
+        int(node): (int(units.doc[first[node]]), int(units.start[first[node]]), int(units.end[last[node]]))
+        for node in np.unique(members)
+    }
+    texts = _member_texts(spans, doc_paths, doc_encodings, errors)
 
     ranked = []
     position = 0
     for g in groups:
-        sims = member_similarity[position : position + len(g.members)]
-        position += len(g.members)
-        found = [
-            Member(
-                path=doc_paths[doc[i]],
-                start=int(table["start"][i]),
-                end=int(table["end"][i]),
-                line_start=int(table["line_start"][i]),
-                line_end=int(table["line_end"][i]),
-                text=texts[i],
-                similarity=round(float(s), 4),
-            )
-            for i, s in zip(g.members, sims)
-            if i in texts
-        ]
+        found = []
+        for node in g.members.tolist():
+            if node in texts:
+                doc, start, end = spans[node]
+                found.append(
+                    Member(
+                        path=doc_paths[doc],
+                        start=start,
+                        end=end,
+                        line_start=int(units.line_start[first[node]]),
+                        line_end=int(units.line_end[last[node]]),
+                        text=texts[node],
+                        similarity=round(float(jaccard[position]), 4),
+                        containment=round(float(containment[position]), 4),
+                    )
+                )
+            position += 1
         if len(found) < 2:
             continue
         documents = len({m.path for m in found})
@@ -255,23 +312,23 @@ def _build_clusters(
 
 
 def _member_texts(
-    members: np.ndarray,
-    doc: np.ndarray,
-    table: dict[str, np.ndarray],
+    spans: dict[int, tuple[int, int, int]],
     doc_paths: list[str],
     doc_encodings: list[str],
     errors: list[FileError],
 ) -> dict[int, str]:
     """Re-read each file holding a member once and slice out the members' text."""
+    by_doc: dict[int, list[int]] = {}
+    for node, (doc, _, _) in spans.items():
+        by_doc.setdefault(doc, []).append(node)
     texts: dict[int, str] = {}
-    wanted = np.unique(members)
-    for same_doc in np.split(wanted, np.flatnonzero(np.diff(doc[wanted])) + 1):
-        path = doc_paths[doc[same_doc[0]]]
+    for doc in sorted(by_doc):
         try:
-            text = read_text(path, doc_encodings[doc[same_doc[0]]])
+            text = read_text(doc_paths[doc], doc_encodings[doc])
         except (OSError, UnicodeDecodeError) as e:
-            errors.append(FileError(path, f"changed or vanished during the scan: {e}"))
+            errors.append(FileError(doc_paths[doc], f"changed or vanished during the scan: {e}"))
             continue
-        for i in same_doc:
-            texts[int(i)] = text[table["start"][i] : table["end"][i]]
+        for node in by_doc[doc]:
+            _, start, end = spans[node]
+            texts[node] = text[start:end]
     return texts

@@ -122,6 +122,38 @@ class ShingleSets:
     def sizes(self) -> np.ndarray:
         return np.diff(self.indptr)
 
+    def take(self, rows: np.ndarray) -> ShingleSets:
+        """The sets of `rows`, in that order."""
+        sizes = self.sizes()[rows]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        offsets = np.repeat(self.indptr[rows] - indptr[:-1], sizes) + np.arange(indptr[-1])
+        return ShingleSets(self.values[offsets], indptr, self.word_counts[rows])
+
+    def span_unions(self, first: np.ndarray, last: np.ndarray) -> ShingleSets:
+        """For each span of consecutive rows first..last, the union of their sets."""
+        lo, hi = self.indptr[first], self.indptr[last + 1]
+        sizes = hi - lo
+        offsets = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        owner = np.repeat(np.arange(len(first), dtype=np.uint64), sizes)
+        keys = np.unique((owner << np.uint64(32)) | self.values[offsets])
+        indptr = np.zeros(len(first) + 1, dtype=np.int64)
+        np.cumsum(np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(first)), out=indptr[1:])
+        words = np.cumsum(np.concatenate(([0], self.word_counts)))
+        counts = words[last + 1] - words[first]
+        return ShingleSets((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32), indptr, counts)
+
+    @staticmethod
+    def concat(parts: Sequence[ShingleSets]) -> ShingleSets:
+        """One table holding the rows of every part, in order."""
+        if not parts:
+            return ShingleSets(np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros(0, np.int64))
+        shift = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
+        indptr = np.concatenate([[0]] + [p.indptr[1:] + s for p, s in zip(parts, shift)]).astype(np.int64)
+        return ShingleSets(
+            np.concatenate([p.values for p in parts]), indptr, np.concatenate([p.word_counts for p in parts])
+        )
+
 
 def shingle_sets(texts: Sequence[str], k: int) -> ShingleSets:
     """Shingle every passage of `texts` with one regex pass and array arithmetic."""

@@ -62,10 +62,19 @@ def test_output_is_always_valid_json(docs):
 @common
 @given(document, st.lists(word, min_size=8, max_size=30).map(" ".join), document)
 def test_an_exact_copy_of_a_long_enough_passage_is_always_clustered_with_it(before, passage, after):
-    original = f"{before}\n\n{passage}\n\n{after}"
+    passage = passage.strip()
     if len(words(passage)) < 8:
         return
-    folder, report = scan([original, f"Some other text first.\n\n{passage}\n"])
-    copies = [c for c in report.clusters if {m.text for m in c.members} >= {passage}]
-    paths = {m.path for c in copies for m in c.members if m.text == passage}
-    assert paths == {str(folder / "doc00.txt"), str(folder / "doc01.txt")}
+    original = f"{before}\n\n{passage}\n\n{after}"
+    copy = f"Some other text first.\n\n{passage}\n"
+    folder, report = scan([original, copy])
+    where = {
+        str(folder / "doc00.txt"): (len(before) + 2, len(before) + 2 + len(passage)),
+        str(folder / "doc01.txt"): (24, 24 + len(passage)),
+    }
+
+    def inside(m) -> bool:
+        start, end = where[m.path]
+        return m.start < end and m.end > start
+
+    assert any({m.path for m in c.members if inside(m)} == set(where) for c in report.clusters)

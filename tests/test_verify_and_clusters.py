@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.clusters import group_pairs
+from dedup.clusters import group_links
 from dedup.shingles import ShingleSets
 from dedup.verify import jaccard, pair_similarities
 
@@ -32,12 +32,31 @@ def test_vectorised_similarities_equal_python_sets(groups, data):
 def test_groups_are_components_with_representative_and_similarity():
     pairs = np.array([[0, 1], [1, 2], [4, 5]])
     sims = np.array([0.9, 0.5, 1.0])
-    groups = group_pairs(7, pairs, sims)
+    groups, cut = group_links(7, pairs, sims)
     assert [g.members.tolist() for g in groups] == [[0, 1, 2], [4, 5]]
     assert groups[0].representative == 1
     assert groups[0].mean_similarity == 0.7 and groups[0].min_similarity == 0.5
     assert groups[1].representative == 4
+    assert cut == 0
+
+
+def test_a_chain_is_cut_so_every_member_is_linked_to_its_representative():
+    # 0-1-2-3-4-5: a path. No member may end up with a representative it was never linked to.
+    pairs = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
+    groups, cut = group_links(6, pairs, np.full(5, 0.6))
+    assert cut == 1
+    linked = {tuple(p) for p in pairs.tolist()} | {tuple(p[::-1]) for p in pairs.tolist()}
+    for g in groups:
+        assert all(m == g.representative or (m, g.representative) in linked for m in g.members.tolist())
+    assert sorted(m for g in groups for m in g.members.tolist()) == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_star_stays_one_cluster_however_large():
+    n = 10_000
+    pairs = np.stack((np.zeros(n - 1, dtype=np.int64), np.arange(1, n)), -1)
+    groups, cut = group_links(n, pairs, np.ones(n - 1))
+    assert len(groups) == 1 and len(groups[0].members) == n and cut == 0
 
 
 def test_no_pairs_no_groups():
-    assert group_pairs(3, np.zeros((0, 2), dtype=np.int64), np.zeros(0)) == []
+    assert group_links(3, np.zeros((0, 2), dtype=np.int64), np.zeros(0)) == ([], 0)
