@@ -132,3 +132,23 @@ def test_inputs_are_never_modified(articles):
     run("scan", str(articles))
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in articles.rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_unit_and_containment_options_shape_the_result(tmp_path):
+    story = (
+        "The harbour authority said the backlog of ships would clear by the middle of next week. "
+        "Exporters warned that it could take much longer than that to clear."
+    )
+    write(tmp_path, "a.txt", f"{story}\n")
+    write(tmp_path, "b.txt", f"A different opening sentence about something else entirely today. {story}\n")
+    sentence = json.loads(run("scan", str(tmp_path), "--json").stdout)
+    assert sentence["params"]["unit"] == "sentence" and sentence["params"]["containment"] == 0.5
+    (cluster,) = sentence["clusters"]
+    assert {m["text"] for m in cluster["members"]} == {story}
+    document = json.loads(run("scan", str(tmp_path), "--json", "--unit", "document", "-c", "0.9").stdout)
+    assert document["params"]["unit"] == "document"
+    (cluster,) = document["clusters"]
+    assert max(m["containment"] for m in cluster["members"]) == 1.0
+    # b holds all of a: found by containment alone, though its Jaccard is under the threshold
+    contained = json.loads(run("scan", str(tmp_path), "--json", "--unit", "document", "-c", "1", "-t", "0.9").stdout)
+    assert [c["similarity"] < 0.9 for c in contained["clusters"]] == [True]

@@ -56,3 +56,53 @@ def test_short_lines_in_a_document_of_long_lines_are_separate_paragraphs():
     caption = "The minister speaks to reporters. Picture: AFP"
     text = f"{long}\n\n{caption}\n{caption}\n\n{long}\n"
     assert texts(text) == [long, caption, caption, long]
+
+
+def test_sentences_respect_abbreviations_initials_quotes_and_cjk():
+    from dedup.passages import split_sentences
+
+    text = (
+        "He met Mr. Smith in the U.S. Senate on Monday. Then J. R. Ewing left! “Really?” she asked. "
+        "東京です。天気は晴れ。"
+    )
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [
+        "He met Mr. Smith in the U.S. Senate on Monday.",
+        "Then J. R. Ewing left!",
+        "“Really?” she asked.",
+        "東京です。",
+        "天気は晴れ。",
+    ]
+
+
+def test_short_sentences_join_a_neighbour_in_the_same_paragraph():
+    from dedup.passages import split_sentences
+
+    text = "He added. This sentence is long enough to stand alone here. Short one!\n\nOk."
+    spans = split_sentences(text, min_words=5)
+    assert [text[s.start : s.end] for s in spans] == [
+        "He added. This sentence is long enough to stand alone here. Short one!",
+        "Ok.",
+    ]
+
+
+def test_sentences_keep_exact_offsets_and_lines_in_wrapped_text():
+    from dedup.passages import split_sentences
+
+    text = "CITY - The first sentence\nwraps here. The second one\nalso wraps.\n    Next paragraph.\n"
+    spans = split_sentences(text)
+    assert [(text[s.start : s.end], s.line_start, s.line_end) for s in spans] == [
+        ("CITY - The first sentence\nwraps here.", 1, 2),
+        ("The second one\nalso wraps.", 2, 3),
+        ("Next paragraph.", 4, 4),
+    ]
+
+
+def test_units():
+    from dedup.passages import split_units
+
+    text = "Title\n\nFirst sentence here. Second sentence here.\n"
+    assert len(split_units(text, "paragraph")) == 2
+    assert len(split_units(text, "sentence")) == 3
+    (whole,) = split_units(text, "document")
+    assert text[whole.start : whole.end] == text.strip() and (whole.line_start, whole.line_end) == (1, 3)
+    assert split_units("", "document") == []

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.align import align_runs, merge_spans
+
+
+def runs(doc, ordinal, pairs, gap=1):
+    return align_runs(np.array(doc), np.array(ordinal), np.array(pairs).reshape(-1, 2), gap).tolist()
+
+
+def test_consecutive_matches_in_two_documents_become_one_passage():
+    # rows 0-3 in doc 0, rows 4-7 in doc 1; rows 0,1,2 match 4,5,6 in order
+    doc = [0, 0, 0, 0, 1, 1, 1, 1]
+    ordinal = [0, 1, 2, 3, 0, 1, 2, 3]
+    assert runs(doc, ordinal, [[0, 4], [1, 5], [2, 6]]) == [[0, 2, 4, 6]]
+
+
+def test_a_gap_of_one_unit_is_bridged_but_not_two():
+    doc = [0] * 4 + [1] * 4
+    ordinal = [0, 1, 2, 3, 0, 1, 2, 3]
+    assert runs(doc, ordinal, [[0, 4], [2, 6]]) == [[0, 2, 4, 6]]
+    assert runs(doc, ordinal, [[0, 4], [3, 7]]) == [[0, 0, 4, 4], [3, 3, 7, 7]]
+
+
+def test_one_paragraph_aligns_with_its_sentences_printed_separately():
+    # row 0 (doc 0) is one merged paragraph; rows 1 and 2 (doc 1) are its two halves
+    assert runs([0, 1, 1], [0, 0, 1], [[0, 1], [0, 2]]) == [[0, 0, 1, 2]]
+
+
+def test_going_backwards_starts_a_new_passage():
+    doc = [0, 0, 1, 1]
+    ordinal = [0, 1, 0, 1]
+    assert runs(doc, ordinal, [[0, 3], [1, 2]]) == [[0, 0, 3, 3], [1, 1, 2, 2]]
+
+
+def test_inside_one_document_the_two_sides_never_overlap():
+    # three identical captions in a row: 0~1, 1~2, 0~2
+    doc = [0, 0, 0]
+    found = runs(doc, [0, 1, 2], [[0, 1], [1, 2], [0, 2]])
+    assert found
+    for _, a_last, b_first, _ in found:
+        assert a_last < b_first
+
+
+def test_heavily_overlapping_spans_share_a_node_short_ones_inside_long_ones_do_not():
+    start = np.array([0, 50, 100, 150, 200])
+    end = np.array([40, 90, 140, 190, 240])
+    doc = np.zeros(5, dtype=np.int64)
+    first = np.array([0, 0, 1, 4])
+    last = np.array([3, 2, 1, 4])
+    node_of, node_first, node_last = merge_spans(doc, first, last, start, end)
+    assert node_of[0] == node_of[1]  # rows 0-3 and 0-2 overlap by 140 of 190 characters
+    assert node_of[2] != node_of[0]  # row 1 alone is 40 of 190 characters: a quote inside a story
+    assert node_of[3] not in (node_of[0], node_of[2])
+    assert node_first[node_of[0]] == 0 and node_last[node_of[0]] == 3
