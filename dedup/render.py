@@ -96,9 +96,10 @@ def _cluster_view(cluster: Cluster) -> Group:
     table = Table(show_header=False, box=None, padding=(0, 1), pad_edge=False)
     table.add_column("where", style="green", overflow="fold")
     table.add_column("similarity", justify="right", style="magenta")
+    table.add_column("containment", justify="right", style="dim")
     for m in cluster.members:
         lines = f"{m.line_start}" if m.line_start == m.line_end else f"{m.line_start}-{m.line_end}"
-        table.add_row(f"{m.path}:{lines}", f"{m.similarity:.2f}")
+        table.add_row(f"{m.path}:{lines}", f"{m.similarity:.2f}", f"contained {m.containment:.2f}")
     indent = (0, 0, 0, 2)
     return Group(
         title,
