@@ -248,7 +248,7 @@ def lsh_recall(folder: Path, settings: Settings) -> tuple[float, int, float, int
     """Exact brute force over all units versus LSH candidates."""
     from scipy.sparse import csr_matrix
 
-    bands, rows = choose_bands(settings.threshold, settings.num_perm)
+    bands, rows = choose_bands(settings.candidate_threshold, settings.num_perm)
     batch = scan_batch([str(p) for p in sorted(folder.glob("*.txt"))], settings, bands, rows)
     sets = batch.sets
     owner = np.repeat(np.arange(len(sets)), sets.sizes())

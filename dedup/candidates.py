@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import distinct
+
 __all__ = ["RECALL_TARGET", "band_keys", "candidate_pairs", "candidate_probability", "choose_bands"]
 
 RECALL_TARGET = 0.95
@@ -26,7 +28,12 @@ def candidate_probability(s: float | np.ndarray, bands: int, rows: int) -> float
 
 
 def choose_bands(threshold: float, num_perm: int, recall: float = RECALL_TARGET) -> tuple[int, int]:
-    """(bands, rows) with P(threshold) >= recall and the least area under P below it."""
+    """(bands, rows) with P(threshold) >= recall and the least area under P below it.
+
+    Every permutation is used (bands = num_perm // rows): spare bands cost a
+    sort each but lift the curve below the threshold, where containment
+    matches between units of different lengths live.
+    """
     grid = np.linspace(0.0, threshold, 201)
     best: tuple[float, int, int] | None = None
     for rows in range(1, num_perm + 1):
@@ -42,19 +49,28 @@ def choose_bands(threshold: float, num_perm: int, recall: float = RECALL_TARGET)
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A (passages, bands) uint64 array: each band's rows hashed to one key."""
-    n = len(signatures)
-    keys = np.zeros((n, bands), dtype=np.uint64)
+    """A (bands, passages) uint64 array: each band's rows hashed to one key.
+
+    Band-major, so that each band is one contiguous array to sort.
+    """
+    columns = signatures.T
+    keys = np.zeros((bands, len(signatures)), dtype=np.uint64)
     for r in range(rows):
-        column = signatures[:, r : bands * rows : rows].astype(np.uint64)
-        keys = (keys * _BAND_MULT) ^ (column + np.uint64(r + 1))
+        keys *= _BAND_MULT
+        keys ^= columns[r : bands * rows : rows].astype(np.uint64) + np.uint64(r + 1)
+    # splitmix64's finaliser, so the high bits depend on every row
+    keys ^= keys >> np.uint64(30)
+    keys *= np.uint64(0xBF58476D1CE4E5B9)
+    keys ^= keys >> np.uint64(27)
+    keys *= np.uint64(0x94D049BB133111EB)
+    keys ^= keys >> np.uint64(31)
     return keys
 
 
 def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """All pairs inside groups up to MAX_BUCKET members; a star to the first member beyond."""
     out = []
-    for size in np.unique(sizes):
+    for size in distinct(sizes):
         first = starts[sizes == size]
         if size <= MAX_BUCKET:
             i, j = np.triu_indices(size, 1)
@@ -69,25 +85,35 @@ def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     """Distinct (i, j) pairs with i < j that share a band key, sorted.
 
-    Each band is grouped by sorting its keys; a bucket of m passages gives
-    m(m-1)/2 pairs when small and m-1 pairs (a star on its first member)
-    when larger than MAX_BUCKET, so mass repeats such as boilerplate cannot
-    explode into millions of pairs.
+    `keys` is (bands, passages). Each band is grouped by one plain sort: the
+    low bits of every key are replaced by the passage's row number, so the
+    sorted array says both which keys are equal (the high bits) and where
+    each came from, without an argsort. Shortening keys to 64 minus
+    log2(passages) bits only adds rare false candidates, which verification
+    drops. A bucket of m passages gives m(m-1)/2 pairs when small and m-1
+    pairs (a star on its first member) when larger than MAX_BUCKET, so mass
+    repeats such as boilerplate cannot explode into millions of pairs.
     """
-    n = len(keys)
+    n = keys.shape[1]
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    bits = np.uint64(max(1, (n - 1).bit_length()))
+    rows = np.arange(n, dtype=np.uint64)
     found = []
-    for band in range(keys.shape[1]):
-        order = np.argsort(keys[:, band], kind="stable")
-        sorted_keys = keys[order, band]
-        boundary = np.flatnonzero(np.diff(sorted_keys)) + 1
+    for band in keys:
+        packed = ((band >> bits) << bits) | rows
+        packed.sort()
+        high = packed >> bits
+        boundary = np.flatnonzero(high[1:] != high[:-1]) + 1
         starts = np.concatenate(([0], boundary))
-        sizes = np.diff(np.concatenate((starts, [n])))
+        sizes = np.diff(np.append(starts, n))
         multi = sizes > 1
         if multi.any():
+            order = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
             found.append(_pairs_in_groups(order, starts[multi], sizes[multi]))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
     pairs.sort(axis=1)
-    codes = np.unique(pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64))
+    codes = distinct(pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64))
     return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)

@@ -7,7 +7,9 @@ stderr, so `dedup scan DIR --json | jq` always receives valid JSON.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
+import time
 from collections.abc import Iterator
 
 import click
@@ -18,7 +20,7 @@ from rich.text import Text
 from . import __version__
 from .candidates import choose_bands
 from .models import Settings
-from .pipeline import find_clusters
+from .pipeline import default_jobs, find_clusters
 from .render import lsh_curve, render_text, write_json, write_jsonl
 from .sources import InputNotFound
 
@@ -157,6 +159,13 @@ def _progress(enabled: bool) -> Iterator:
 @click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write results to this file.")
 @click.option("--fail-on-duplicates", is_flag=True, help="Exit with status 1 if any cluster is found.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=None,
+    help="Worker processes for reading, splitting, shingling and signatures. [default: every core]",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the LSH settings and timings on stderr.")
 def scan(
@@ -167,14 +176,16 @@ def scan(
     fail_on_duplicates: bool,
     quiet: bool,
     verbose: bool,
+    jobs: int | None,
     include: tuple[str, ...],
     **options: object,
 ) -> None:
     """Find clusters of near-duplicate passages in PATHS (files or folders).
 
     Folders are walked recursively in sorted order. Each file is split into
-    paragraphs; paragraphs whose word shingles reach --threshold Jaccard
-    similarity are grouped into clusters, largest first.
+    sentences (or paragraphs, or kept whole: --unit); units whose word
+    shingles reach --threshold Jaccard similarity, or --containment, are
+    joined into aligned passages and grouped into clusters, largest first.
 
     \b
     Examples:
@@ -193,17 +204,15 @@ def scan(
 
     stderr = Console(stderr=True, soft_wrap=True)
     if verbose:
-        stderr.print(lsh_curve(*choose_bands(settings.threshold, settings.num_perm)), highlight=False)
+        stderr.print(lsh_curve(*choose_bands(settings.candidate_threshold, settings.num_perm)), highlight=False)
     with _progress(not quiet and sys.stderr.isatty()) as progress:
         try:
-            report = find_clusters(paths, settings, progress)
+            report = find_clusters(paths, settings, progress, jobs=jobs or default_jobs())
         except InputNotFound as e:
             raise BadInput(f"no such file or directory: {e}") from None
     for error in report.errors:
         stderr.print(Text.assemble(("warning:", "yellow"), f" {error.path}: {error.message}"), highlight=False)
-    if verbose:
-        stderr.print(f"stats: {report.stats}", highlight=False)
-
+    rendering = time.perf_counter()
     with open(output, "w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as out:
         if fmt == "json":
             write_json(report, out)
@@ -213,5 +222,10 @@ def scan(
             render_text(report, Console(file=out, highlight=False, color_system=None, width=100))
         else:
             render_text(report, Console(file=out, highlight=False))
+    if verbose:
+        timings = {stage: round(seconds, 3) for stage, seconds in report.timings.items()}
+        timings["render"] = round(time.perf_counter() - rendering, 3)
+        stderr.print(f"stats: {json.dumps(report.stats)}", highlight=False)
+        stderr.print(f"timings: {json.dumps(timings)}", highlight=False)
     if fail_on_duplicates and report.clusters:
         sys.exit(1)

@@ -29,6 +29,16 @@ class Settings:
     hidden: bool = False
     encoding: str | None = None
 
+    @property
+    def candidate_threshold(self) -> float:
+        """The Jaccard similarity LSH must reach with P >= 0.95.
+
+        Verification accepts a pair by Jaccard (`threshold`) or by
+        containment; two units of equal size with containment c have Jaccard
+        c / (2 - c), so banding aims at the lower of the two.
+        """
+        return min(self.threshold, self.containment / (2 - self.containment))
+
     def __post_init__(self) -> None:
         if self.unit not in ("sentence", "paragraph", "document"):
             raise ValueError("unit must be sentence, paragraph or document")
@@ -103,6 +113,8 @@ class Report:
     stats: dict
     clusters: list[Cluster] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage (summed over worker processes); not part of the JSON."""
 
     def to_dict(self) -> dict:
         return {

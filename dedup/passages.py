@@ -13,28 +13,38 @@ at `.`, `!`, `?` or `…` (plus any closing quotes or brackets) followed by
 space and a capital letter, digit or opening quote, unless the word before
 the stop is a known abbreviation or an initial; `。！？` end a sentence
 wherever they stand.
+
+Every pass over the text is one regular expression over the whole document;
+Python code then runs once per line or sentence, not per character.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
 __all__ = ["UNITS", "WRAP_WIDTH", "Span", "split_paragraphs", "split_sentences", "split_units"]
 
 UNITS = ("sentence", "paragraph", "document")
-
 WRAP_WIDTH = 80
+MAX_UNIT_CHARS = 100_000
 _LONG_LINES_ALLOWED = 0.05
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]*[^\W_a-zà-ÿа-яё])|[。！？]+[」』”]*")
-_LAST_WORD = re.compile(r"(\w+(?:\.\w+)*)\W*$")
+# A line's indentation and its content without surrounding spaces; blank lines never match.
+_CONTENT = re.compile(r"(?<![^\r\n])([^\S\r\n]*)([^\r\n]*\S)")
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt capt cpl adm gov sen rep rev hon fr inc ltd co corp plc no nos "
     "vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m "
     "mt ft".split()
 )
+# A full stop after an initial or a known abbreviation ends no sentence: one fixed-width
+# lookbehind each, so the whole test runs inside the regular expression engine.
+_NOT_ABBREVIATION = "(?<!\\b\\w\\.)" + "".join(f"(?<!(?i:\\b{re.escape(word)}\\.))" for word in sorted(ABBREVIATIONS))
+_SENTENCE_END = re.compile(f"[.!?…]{_NOT_ABBREVIATION}[.!?…]*[\"'”’»)\\]]*(\\s+)(?=[\"'“‘«(\\[]*[^\\W_a-zà-ÿа-яё])")
+_CJK_SENTENCE_END = re.compile("[。！？]+[」』”]*")
+_SPACE = re.compile(r"\s")
+_NOT_SPACE = re.compile(r"\S")
 
 
 class Span(NamedTuple):
@@ -46,80 +56,89 @@ class Span(NamedTuple):
     line_end: int
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line, newline characters excluded."""
-    lines = []
-    start = 0
-    for m in _NEWLINE.finditer(text):
-        lines.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        lines.append((start, len(text)))
-    return lines
+class _Lines:
+    """Where each line of a text starts, to turn offsets into line numbers."""
+
+    def __init__(self, text: str):
+        self.starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+    def number(self, offset: int) -> int:
+        """1-based number of the line holding `offset`."""
+        return bisect_right(self.starts, offset)
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(start, end, bisect_right(self.starts, start), bisect_right(self.starts, end - 1))
 
 
-def _blocks(text: str, lines: list[tuple[int, int]]) -> list[list[int]]:
-    """Runs of consecutive non-blank lines, as lists of line indexes."""
-    blocks: list[list[int]] = []
-    current: list[int] = []
-    for i, (s, e) in enumerate(lines):
-        if text[s:e].strip():
-            current.append(i)
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
-    return blocks
+def _line_breaks(text: str, start: int, end: int) -> int:
+    if "\r" not in text:
+        return text.count("\n", start, end)
+    return len(_NEWLINE.findall(text, start, end))
 
 
-def _is_hard_wrapped(text: str, lines: list[tuple[int, int]], blocks: list[list[int]]) -> bool:
-    widths = [len(text[lines[i][0] : lines[i][1]].rstrip()) for block in blocks for i in block]
-    long = sum(w > WRAP_WIDTH for w in widths)
-    return long <= _LONG_LINES_ALLOWED * len(widths) and any(len(b) > 1 for b in blocks)
-
-
-def _paragraph_runs(text: str, lines: list[tuple[int, int]], block: list[int], wrapped: bool) -> list[list[int]]:
-    if not wrapped or len(block) == 1:
-        return [[i] for i in block]
-    contents = [text[lines[i][0] : lines[i][1]] for i in block]
-    indents = [len(c) - len(c.lstrip()) for c in contents]
-    base = min(indents)
-    runs: list[list[int]] = []
-    for i, indent in zip(block, indents):
-        if not runs or indent > base:
-            runs.append([i])
-        else:
-            runs[-1].append(i)
-    return runs
+def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
+    contents = [(m.start(), m.start(2), m.end(2)) for m in _CONTENT.finditer(text)]
+    if not contents:
+        return []
+    long_lines = sum(end - line > WRAP_WIDTH for line, _, end in contents)
+    if long_lines > _LONG_LINES_ALLOWED * len(contents):
+        return [(start, end) for _, start, end in contents]
+    firsts = [0] + [i for i in range(1, len(contents)) if _line_breaks(text, contents[i - 1][2], contents[i][0]) > 1]
+    if len(firsts) == len(contents):
+        return [(start, end) for _, start, end in contents]
+    bounds: list[tuple[int, int]] = []
+    for first, after in zip(firsts, [*firsts[1:], len(contents)]):
+        block = contents[first:after]
+        base = min(start - line for line, start, _ in block)
+        bounds.append(block[0][1:])
+        for line, start, end in block[1:]:
+            if start - line > base:
+                bounds.append((start, end))
+            else:
+                bounds[-1] = (bounds[-1][0], end)
+    return bounds
 
 
 def split_paragraphs(text: str) -> list[Span]:
     """Paragraphs of `text`, trimmed of surrounding whitespace, in order."""
-    lines = _lines(text)
-    blocks = _blocks(text, lines)
-    wrapped = _is_hard_wrapped(text, lines, blocks)
-    spans = []
-    for block in blocks:
-        for run in _paragraph_runs(text, lines, block, wrapped):
-            first, last = lines[run[0]], lines[run[-1]]
-            line = text[first[0] : first[1]]
-            start = first[0] + len(line) - len(line.lstrip())
-            line = text[last[0] : last[1]]
-            end = last[0] + len(line.rstrip())
-            spans.append(Span(start, end, run[0] + 1, run[-1] + 1))
-    return spans
+    lines = _Lines(text)
+    return [lines.span(start, end) for start, end in _paragraph_bounds(text)]
 
 
-def _sentence_ends(paragraph: str) -> list[int]:
-    ends = []
-    for m in _SENTENCE_END.finditer(paragraph):
-        if m.group()[0] == ".":
-            word = _LAST_WORD.search(paragraph, 0, m.start())
-            if word and (word.group(1).lower() in ABBREVIATIONS or len(word.group(1)) == 1):
-                continue
-        ends.append(m.end())
-    return ends
+def _sentence_cuts(text: str) -> tuple[list[int], list[int]]:
+    """Where each sentence ends, and where the text after it starts."""
+    cuts = [(m.start(1), m.end()) for m in _SENTENCE_END.finditer(text)]
+    if "。" in text or "！" in text or "？" in text:
+        cuts = sorted(cuts + [(m.end(), m.end()) for m in _CJK_SENTENCE_END.finditer(text)])
+    return [end for end, _ in cuts], [start for _, start in cuts]
+
+
+def _is_short(text: str, start: int, end: int, min_words: int) -> bool:
+    spaces = text.count(" ", start, end) + text.count("\n", start, end)
+    if spaces == 0 and end - start >= 2 * min_words:
+        return False  # a script written without spaces
+    return spaces + 1 < min_words
+
+
+def _sentence_bounds(text: str, paragraphs: list[tuple[int, int]], min_words: int) -> list[tuple[int, int]]:
+    ends, starts = _sentence_cuts(text)
+    bounds: list[tuple[int, int]] = []
+    for para_start, para_end in paragraphs:
+        first_cut, last_cut = bisect_right(ends, para_start), bisect_left(ends, para_end)
+        pieces: list[list] = []
+        start = para_start
+        for end, after in [*zip(ends[first_cut:last_cut], starts[first_cut:last_cut]), (para_end, para_end)]:
+            if end > start:
+                short = _is_short(text, start, end, min_words)
+                if pieces and (short or pieces[-1][2]):
+                    pieces[-1][1:] = [end, short and pieces[-1][2]]
+                else:
+                    pieces.append([start, end, short])
+            start = after
+            if start < para_end and text[start].isspace():
+                start = _NOT_SPACE.search(text, start, para_end).start()
+        bounds.extend((first, last) for first, last, _ in pieces)
+    return bounds
 
 
 def split_sentences(text: str, paragraphs: list[Span] | None = None, min_words: int = 1) -> list[Span]:
@@ -130,40 +149,39 @@ def split_sentences(text: str, paragraphs: list[Span] | None = None, min_words: 
     (or the one after, at the start of a paragraph), so that short sentences
     are still compared, as part of their neighbour.
     """
-    paragraphs = split_paragraphs(text) if paragraphs is None else paragraphs
-    line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
-    spans = []
-    for para in paragraphs:
-        body = text[para.start : para.end]
-        pieces: list[list[int]] = []
-        start = 0
-        for end in [*_sentence_ends(body), len(body)]:
-            piece = body[start:end]
-            if piece.strip():
-                first = start + len(piece) - len(piece.lstrip())
-                last = first + len(piece.strip())
-                short = len(piece.split()) < min_words
-                if pieces and (short or pieces[-1][2]):
-                    pieces[-1][1:] = [last, short and pieces[-1][2]]
-                else:
-                    pieces.append([first, last, short])
-            start = end
-        for first, last, _ in pieces:
-            s, e = para.start + first, para.start + last
-            spans.append(Span(s, e, bisect_right(line_starts, s), bisect_right(line_starts, e - 1)))
-    return spans
+    lines = _Lines(text)
+    bounds = _paragraph_bounds(text) if paragraphs is None else [(p.start, p.end) for p in paragraphs]
+    return [lines.span(start, end) for start, end in _sentence_bounds(text, bounds, min_words)]
+
+
+def _cut_long(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Cut units longer than MAX_UNIT_CHARS at spaces, so one huge line cannot
+    hold the whole of a file in a single unit."""
+    out = []
+    for start, end in bounds:
+        while end - start > MAX_UNIT_CHARS:
+            space = _SPACE.search(text, start + MAX_UNIT_CHARS // 2, start + MAX_UNIT_CHARS)
+            cut = space.start() if space else start + MAX_UNIT_CHARS
+            out.append((start, cut))
+            after = _NOT_SPACE.search(text, cut, end)
+            start = after.start() if after else end
+        if end > start:
+            out.append((start, end))
+    return out
 
 
 def split_units(text: str, unit: str, min_words: int = 1) -> list[Span]:
-    """The passages `dedup` compares: sentences, paragraphs or the whole document."""
-    paragraphs = split_paragraphs(text)
-    if unit == "paragraph":
-        return paragraphs
+    """The passages `dedup` compares: sentences, paragraphs or the whole document.
+
+    Units longer than MAX_UNIT_CHARS (a dump with no line breaks) are cut
+    into pieces at spaces.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}")
+    lines = _Lines(text)
+    bounds = _paragraph_bounds(text)
     if unit == "sentence":
-        return split_sentences(text, paragraphs, min_words)
-    if unit == "document":
-        if not paragraphs:
-            return []
-        first, last = paragraphs[0], paragraphs[-1]
-        return [Span(first.start, last.end, first.line_start, last.line_end)]
-    raise ValueError(f"unit must be one of {', '.join(UNITS)}")
+        bounds = _sentence_bounds(text, bounds, min_words)
+    elif unit == "document" and bounds:
+        bounds = [(bounds[0][0], bounds[-1][1])]
+    return [lines.span(start, end) for start, end in _cut_long(text, bounds)]

@@ -14,12 +14,15 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from itertools import repeat
 
 import numpy as np
 
 from .align import align_runs, merge_spans
+from .arrays import distinct
 from .candidates import band_keys, candidate_pairs, choose_bands
 from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
@@ -29,12 +32,14 @@ from .signatures import SCHEME, minhash_signatures
 from .sources import UnreadableFile, find_files, read_document, read_text
 from .verify import pair_similarities
 
-__all__ = ["MAX_GAP", "MIN_CONTAINED_SHINGLES", "Progress", "find_clusters", "scan_batch"]
+__all__ = ["MAX_GAP", "MIN_CONTAINED_SHINGLES", "Progress", "default_jobs", "find_clusters", "scan_batch"]
 
 Progress = Callable[[str, int, int], None]
 MAX_GAP = 1
 MIN_CONTAINED_SHINGLES = 8
 _BATCH_BYTES = 4 << 20
+_SHINGLE_CHARS = 4 << 20
+PARALLEL_MIN_BYTES = 4 << 20
 _COLUMNS = ("doc", "start", "end", "line_start", "line_end", "ordinal")
 
 
@@ -83,6 +88,26 @@ class Batch:
     keys: np.ndarray
     short_units: int
     characters: int
+    timings: dict[str, float]
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+
+
+def _chunks(texts: list[str], max_chars: int = _SHINGLE_CHARS) -> Iterator[list[str]]:
+    """Consecutive runs of texts of about `max_chars` characters in all."""
+    first, size = 0, 0
+    for i, text in enumerate(texts):
+        size += len(text)
+        if size >= max_chars:
+            yield texts[first : i + 1]
+            first, size = i + 1, 0
+    if first < len(texts) or not texts:
+        yield texts[first:]
 
 
 def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) -> Batch:
@@ -90,14 +115,18 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
 
     A pure function of its arguments (it only reads the files), so batches can
     run in any process, or on any machine, and be concatenated in order.
+    Units are shingled a few million characters at a time, so one huge file
+    cannot turn into one huge list of words.
     """
+    timings: dict[str, float] = {}
     ok_paths, encodings, errors = [], [], []
     texts: list[str] = []
     table: list[tuple[int, ...]] = []
     characters = 0
     for path in paths:
         try:
-            document = read_document(path, settings.encoding)
+            with _timed(timings, "read"):
+                document = read_document(path, settings.encoding)
         except UnreadableFile as e:
             errors.append(FileError(path, str(e)))
             continue
@@ -105,38 +134,83 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
         ok_paths.append(path)
         encodings.append(document.encoding)
         characters += len(document.text)
-        for ordinal, span in enumerate(split_units(document.text, settings.unit, settings.min_words)):
-            texts.append(document.text[span.start : span.end])
-            table.append((doc, *span, ordinal))
-    sets = shingle_sets(texts, settings.shingle_size)
-    keep = np.flatnonzero(sets.word_counts >= settings.min_words)
-    sets = sets.take(keep)
-    signatures = minhash_signatures(sets, settings.num_perm, settings.seed)
+        with _timed(timings, "split"):
+            for ordinal, span in enumerate(split_units(document.text, settings.unit, settings.min_words)):
+                texts.append(document.text[span.start : span.end])
+                table.append((doc, *span, ordinal))
+    parts, keys, kept = [], [], []
+    offset = 0
+    for chunk in _chunks(texts):
+        with _timed(timings, "shingle"):
+            sets = shingle_sets(chunk, settings.shingle_size)
+            keep = np.flatnonzero(sets.word_counts >= settings.min_words)
+            sets = sets.take(keep)
+        with _timed(timings, "signatures"):
+            signatures = minhash_signatures(sets, settings.num_perm, settings.seed, columns=bands * rows)
+            keys.append(band_keys(signatures, bands, rows))
+        parts.append(sets)
+        kept.append(keep + offset)
+        offset += len(chunk)
+    keep = np.concatenate(kept)
     return Batch(
         ok_paths,
         encodings,
         errors,
         Units.from_rows(table).take(keep),
-        sets,
-        band_keys(signatures, bands, rows),
+        ShingleSets.concat(parts),
+        np.concatenate(keys, axis=1),
         short_units=len(texts) - len(keep),
         characters=characters,
+        timings=timings,
     )
 
 
-def _batches(paths: list[str], max_bytes: int = _BATCH_BYTES) -> Iterable[list[str]]:
-    """Consecutive runs of paths holding about `max_bytes` of input each."""
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _batches(paths: list[str], parts: int = 1) -> list[list[str]]:
+    """Consecutive runs of paths, about _BATCH_BYTES of input each, and at
+    least `parts` runs when there is enough input to share between workers."""
+    sizes = [_size(path) for path in paths]
+    limit = max(1 << 16, min(_BATCH_BYTES, sum(sizes) // max(parts, 1)))
+    batches: list[list[str]] = []
     batch: list[str] = []
     size = 0
-    for path in paths:
+    for path, file_size in zip(paths, sizes):
         batch.append(path)
-        with contextlib.suppress(OSError):
-            size += os.path.getsize(path)
-        if size >= max_bytes:
-            yield batch
+        size += file_size
+        if size >= limit:
+            batches.append(batch)
             batch, size = [], 0
     if batch:
-        yield batch
+        batches.append(batch)
+    return batches
+
+
+def _scan_all(
+    paths: list[str], settings: Settings, bands: int, rows: int, jobs: int, progress: Progress
+) -> Iterator[Batch]:
+    """scan_batch over every batch, in order, on `jobs` processes."""
+    batches = _batches(paths, parts=4 * jobs if jobs > 1 else 1)
+    done = 0
+    progress("reading", 0, len(paths))
+    if jobs > 1 and len(batches) > 1 and sum(map(_size, paths)) >= PARALLEL_MIN_BYTES:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = pool.map(scan_batch, batches, repeat(settings), repeat(bands), repeat(rows))
+            for batch, result in zip(batches, results):
+                done += len(batch)
+                progress("reading", done, len(paths))
+                yield result
+        return
+    for batch in batches:
+        result = scan_batch(batch, settings, bands, rows)
+        done += len(batch)
+        progress("reading", done, len(paths))
+        yield result
 
 
 def _params(settings: Settings, bands: int, rows: int) -> dict:
@@ -183,28 +257,39 @@ def link_passages(units: Units, sets: ShingleSets, pairs: np.ndarray) -> Links:
     return Links(node_first, node_last, links[first_of_pair], similarity[first_of_pair])
 
 
-def find_clusters(inputs: Iterable[str], settings: Settings | None = None, progress: Progress | None = None) -> Report:
+def default_jobs() -> int:
+    """Every core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def find_clusters(
+    inputs: Iterable[str],
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    jobs: int = 1,
+) -> Report:
     """Scan files and folders and return clusters of near-duplicate passages.
 
-    Raises `InputNotFound` if an input does not exist; files that cannot be
-    read are listed in `Report.errors` and the scan goes on without them.
+    Reading, splitting, shingling and signatures run on `jobs` processes;
+    the result is the same for every value. Raises `InputNotFound` if an
+    input does not exist; files that cannot be read are listed in
+    `Report.errors` and the scan goes on without them.
     """
     started = time.perf_counter()
     settings = settings or Settings()
     report_progress = progress or (lambda stage, done, total: None)
-    bands, rows = choose_bands(settings.threshold, settings.num_perm)
+    timings: dict[str, float] = {}
+    bands, rows = choose_bands(settings.candidate_threshold, settings.num_perm)
     include = () if settings.all_files else settings.include
-    paths, walk_failures = find_files(inputs, include, settings.exclude, settings.hidden)
+    with _timed(timings, "walk"):
+        paths, walk_failures = find_files(inputs, include, settings.exclude, settings.hidden)
     errors = [FileError(path, reason) for path, reason in walk_failures]
 
-    batches: list[Batch] = []
-    done = 0
-    report_progress("reading", 0, len(paths))
-    for chunk in _batches(paths):
-        batches.append(scan_batch(chunk, settings, bands, rows))
-        done += len(chunk)
-        report_progress("reading", done, len(paths))
-
+    with _timed(timings, "scan (wall)"):
+        batches = list(_scan_all(paths, settings, bands, rows, jobs, report_progress))
     doc_paths: list[str] = []
     doc_encodings: list[str] = []
     doc_offsets = []
@@ -213,32 +298,42 @@ def find_clusters(inputs: Iterable[str], settings: Settings | None = None, progr
         doc_paths += batch.paths
         doc_encodings += batch.encodings
         errors += batch.errors
+        for stage, seconds in batch.timings.items():
+            timings[stage] = timings.get(stage, 0.0) + seconds
     units = Units.concat([b.units for b in batches], doc_offsets)
     sets = ShingleSets.concat([b.sets for b in batches])
-    keys = np.concatenate([b.keys for b in batches]) if batches else np.zeros((0, bands), np.uint64)
+    keys = np.concatenate([b.keys for b in batches], axis=1) if batches else np.zeros((bands, 0), np.uint64)
+    characters = sum(b.characters for b in batches)
+    short_units = sum(b.short_units for b in batches)
+    del batches
 
     report_progress("comparing", 0, 1)
-    candidates = candidate_pairs(keys)
-    jaccard, containment = pair_similarities(sets, candidates)
-    smaller = np.minimum(*(sets.sizes()[candidates[:, side]] for side in (0, 1)))
-    contained = (containment >= settings.containment) & (smaller * containment >= MIN_CONTAINED_SHINGLES)
-    verified = (jaccard >= settings.threshold) | contained
-    graph = link_passages(units, sets, candidates[verified])
-    groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
+    with _timed(timings, "candidates"):
+        candidates = candidate_pairs(keys)
+        del keys
+    with _timed(timings, "verify"):
+        jaccard, containment = pair_similarities(sets, candidates)
+        smaller = np.minimum(*(sets.sizes()[candidates[:, side]] for side in (0, 1)))
+        contained = (containment >= settings.containment) & (smaller * containment >= MIN_CONTAINED_SHINGLES)
+        verified = (jaccard >= settings.threshold) | contained
+    with _timed(timings, "align"):
+        graph = link_passages(units, sets, candidates[verified])
+    with _timed(timings, "cluster"):
+        groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
+        node_doc = units.doc[graph.node_first]
+        groups = [
+            g
+            for g in groups
+            if len(g.members) >= settings.min_size and len(distinct(node_doc[g.members])) >= settings.min_documents
+        ]
     report_progress("comparing", 1, 1)
-
-    node_doc = units.doc[graph.node_first]
-    groups = [
-        g
-        for g in groups
-        if len(g.members) >= settings.min_size and len(np.unique(node_doc[g.members])) >= settings.min_documents
-    ]
-    clusters = _build_clusters(groups, graph, units, sets, doc_paths, doc_encodings, errors)
+    with _timed(timings, "member text"):
+        clusters = _build_clusters(groups, graph, units, sets, doc_paths, doc_encodings, errors)
     stats = {
         "files": len(doc_paths),
-        "characters": sum(b.characters for b in batches),
+        "characters": characters,
         "passages": len(units),
-        "short_passages": sum(b.short_units for b in batches),
+        "short_passages": short_units,
         "candidate_pairs": len(candidates),
         "verified_pairs": int(verified.sum()),
         "aligned_passages": len(graph.node_first),
@@ -247,7 +342,7 @@ def find_clusters(inputs: Iterable[str], settings: Settings | None = None, progr
         "errors": len(errors),
         "seconds": round(time.perf_counter() - started, 3),
     }
-    return Report(_params(settings, bands, rows), stats, clusters, errors)
+    return Report(_params(settings, bands, rows), stats, clusters, errors, timings)
 
 
 def _build_clusters(
@@ -268,7 +363,7 @@ def _build_clusters(
     first, last = graph.node_first, graph.node_last
     spans = {
         int(node): (int(units.doc[first[node]]), int(units.start[first[node]]), int(units.end[last[node]]))
-        for node in np.unique(members)
+        for node in distinct(members)
     }
     texts = _member_texts(spans, doc_paths, doc_encodings, errors)
 

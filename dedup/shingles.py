@@ -22,6 +22,8 @@ from hashlib import blake2b
 
 import numpy as np
 
+from .arrays import distinct
+
 __all__ = ["SHINGLE_HASH", "ShingleSets", "shingle_hash", "shingle_sets", "words"]
 
 SHINGLE_HASH = "blake2b-64 words, multiply-add over positions, xor-folded to 32 bits"
@@ -41,16 +43,14 @@ _MARKS = (
     "\u06d6-\u06ed\u0900-\u0963\u0966-\u0dff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 )
 _SEPARATOR = "\x00"
-_TOKEN = re.compile(f"{_SEPARATOR}|[{_NO_SPACE}]|(?:[^\\W{_NO_SPACE}]|[{_MARKS}])+")
-_UNIFY = str.maketrans(
-    {
-        "\u02bc": "'",  # modifier letter apostrophe (Ukrainian), a letter to `\w`
-        "\u02bb": "'",
-        "\u00ad": None,  # soft hyphen
-        "\u200b": None,
-        "\u2060": None,
-        "\ufeff": None,
-    }
+_TOKEN = re.compile(f"(?:[^\\W{_NO_SPACE}]+[{_MARKS}]*)+|[{_NO_SPACE}]|{_SEPARATOR}")
+_UNIFY = (
+    ("\u02bc", "'"),  # modifier letter apostrophe (Ukrainian), a letter to `\w`
+    ("\u02bb", "'"),
+    ("\u00ad", ""),  # soft hyphen
+    ("\u200b", ""),
+    ("\u2060", ""),
+    ("\ufeff", ""),
 )
 _MASK64 = (1 << 64) - 1
 
@@ -66,10 +66,19 @@ MULTIPLIERS = tuple(_splitmix64(j) | 1 for j in range(MAX_SHINGLE_SIZE))
 
 
 def normalize(text: str) -> str:
-    """NFKC, case folding and apostrophe unification, keeping no offsets."""
+    """NFKC, case folding and apostrophe unification, keeping no offsets.
+
+    Each step runs only when the text needs it: most news text is ASCII or
+    already in NFKC form, and checking is far cheaper than converting.
+    """
     if text.isascii():
         return text.lower()
-    return unicodedata.normalize("NFKC", text.translate(_UNIFY)).casefold()
+    for char, replacement in _UNIFY:
+        if char in text:
+            text = text.replace(char, replacement)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
 
 
 def words(text: str) -> list[str]:
@@ -136,7 +145,7 @@ class ShingleSets:
         sizes = hi - lo
         offsets = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
         owner = np.repeat(np.arange(len(first), dtype=np.uint64), sizes)
-        keys = np.unique((owner << np.uint64(32)) | self.values[offsets])
+        keys = distinct((owner << np.uint64(32)) | self.values[offsets])
         indptr = np.zeros(len(first) + 1, dtype=np.int64)
         np.cumsum(np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(first)), out=indptr[1:])
         words = np.cumsum(np.concatenate(([0], self.word_counts)))
@@ -190,7 +199,7 @@ def shingle_sets(texts: Sequence[str], k: int) -> ShingleSets:
         shingle_unit = np.concatenate((shingle_unit, short))
 
     folded = (acc >> np.uint64(32)) ^ (acc & np.uint64(0xFFFFFFFF))
-    keys = np.unique((shingle_unit.astype(np.uint64) << np.uint64(32)) | folded)
+    keys = distinct((shingle_unit.astype(np.uint64) << np.uint64(32)) | folded)
     values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     owners = (keys >> np.uint64(32)).astype(np.int64)
     indptr = np.zeros(n + 1, dtype=np.int64)

@@ -48,4 +48,5 @@ def test_giant_bucket_gives_a_star_not_all_pairs():
 
 
 def test_no_passages_no_pairs():
-    assert candidate_pairs(np.zeros((0, 8), dtype=np.uint64)).shape == (0, 2)
+    assert candidate_pairs(np.zeros((8, 0), dtype=np.uint64)).shape == (0, 2)
+    assert candidate_pairs(np.zeros((8, 1), dtype=np.uint64)).shape == (0, 2)

@@ -50,5 +50,5 @@ def test_chunking_gives_the_same_signatures_as_one_block(monkeypatch):
     whole = minhash_signatures(sets, 64, 7)
     import dedup.signatures as signatures
 
-    monkeypatch.setattr(signatures, "_ROWS_PER_CHUNK", 64)
+    monkeypatch.setattr(signatures, "_SHINGLES_PER_BLOCK", 64)
     assert np.array_equal(whole, minhash_signatures(sets, 64, 7))
