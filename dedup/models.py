@@ -96,6 +96,18 @@ class Cluster:
     text: str
     members: tuple[Member, ...]
 
+    def to_dict(self) -> dict:
+        """The JSON object of this cluster (what `asdict` gives, many times faster)."""
+        return {
+            "id": self.id,
+            "size": self.size,
+            "documents": self.documents,
+            "similarity": self.similarity,
+            "min_similarity": self.min_similarity,
+            "text": self.text,
+            "members": [m.__dict__.copy() for m in self.members],
+        }
+
 
 @dataclass(frozen=True)
 class FileError:
@@ -121,6 +133,6 @@ class Report:
             "version": 1,
             "params": self.params,
             "stats": self.stats,
-            "clusters": [asdict(c) for c in self.clusters],
+            "clusters": [c.to_dict() for c in self.clusters],
             "errors": [asdict(e) for e in self.errors],
         }

@@ -34,7 +34,7 @@ def write_json(report: Report, out: TextIO) -> None:
     out.write('{"version": 1,\n "params": ' + _dumps(report.params))
     out.write(',\n "stats": ' + _dumps(report.stats) + ',\n "clusters": [')
     for i, cluster in enumerate(report.clusters):
-        out.write(("," if i else "") + "\n  " + _dumps(asdict(cluster)))
+        out.write(("," if i else "") + "\n  " + _dumps(cluster.to_dict()))
     out.write("\n ],\n" if report.clusters else "],\n")
     out.write(' "errors": ' + _dumps([asdict(e) for e in report.errors]) + "}\n")
 
@@ -42,7 +42,7 @@ def write_json(report: Report, out: TextIO) -> None:
 def write_jsonl(report: Report, out: TextIO) -> None:
     """One cluster object per line and nothing else."""
     for cluster in report.clusters:
-        out.write(_dumps(asdict(cluster)) + "\n")
+        out.write(_dumps(cluster.to_dict()) + "\n")
 
 
 def preview(text: str, limit: int = PREVIEW_CHARS) -> str:

@@ -43,7 +43,13 @@ _MARKS = (
     "\u06d6-\u06ed\u0900-\u0963\u0966-\u0dff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 )
 _SEPARATOR = "\x00"
-_TOKEN = re.compile(f"(?:[^\\W{_NO_SPACE}]+[{_MARKS}]*)+|[{_NO_SPACE}]|{_SEPARATOR}")
+# The general tokenizer; `_tokens` takes a faster route that gives the same words.
+_TOKEN = re.compile(f"(?:[^\\W{_NO_SPACE}]|[{_MARKS}])+|[{_NO_SPACE}]|{_SEPARATOR}")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_NO_SPACE_CHAR = re.compile(f"[{_NO_SPACE}]")
+_MARK_CHAR = re.compile(f"[{_MARKS}]")
+# ASCII letters, digits, "_" and the separator stay; every other ASCII byte becomes a space.
+_ASCII_WORDS = bytes(c if chr(c).isalnum() or c in (0, 95) or c >= 128 else 32 for c in range(256))
 _UNIFY = (
     ("\u02bc", "'"),  # modifier letter apostrophe (Ukrainian), a letter to `\w`
     ("\u02bb", "'"),
@@ -81,29 +87,47 @@ def normalize(text: str) -> str:
     return text.casefold()
 
 
+def _tokens(text: str) -> list[bytes]:
+    """The words of normalised `text` as UTF-8 bytes, separators included.
+
+    Words are runs of characters that `\\w` matches (or combining marks).
+    Unless the text holds a script written without spaces, they are found
+    without a regular expression over the text: the non-word characters that
+    occur are replaced by spaces, and `bytes.split` does the rest (2.5 times
+    faster than `re.findall` on news text).
+    """
+    if not text.isascii():
+        found = set(_NON_ASCII.findall(text))
+        if any(_NO_SPACE_CHAR.match(ch) for ch in found):
+            return [token.encode("utf-8", "surrogatepass") for token in _TOKEN.findall(text)]
+        for ch in found:
+            if not (ch.isalnum() or _MARK_CHAR.match(ch)):
+                text = text.replace(ch, " ")
+    return text.encode("utf-8", "surrogatepass").translate(_ASCII_WORDS).split()
+
+
 def words(text: str) -> list[str]:
     """The normalised words of `text`, as shingles see them."""
-    return [t for t in _TOKEN.findall(normalize(text)) if t != _SEPARATOR]
+    return [t.decode("utf-8", "surrogatepass") for t in _tokens(normalize(text.replace(_SEPARATOR, " ")))]
 
 
 class _WordHashes(dict):
-    """Memo of 64-bit word hashes; the separator maps to 0."""
+    """Memo of 64-bit word hashes, keyed by the word's UTF-8 bytes; the separator maps to 0."""
 
-    def __missing__(self, word: str) -> int:
-        digest = blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        value = int.from_bytes(digest, "little") or 1
+    def __missing__(self, word: bytes) -> int:
+        value = int.from_bytes(blake2b(word, digest_size=8).digest(), "little") or 1
         self[word] = value
         return value
 
 
-_WORD_HASHES = _WordHashes({_SEPARATOR: 0})
+_WORD_HASHES = _WordHashes({b"\x00": 0})
 
 
 def shingle_hash(shingle: Sequence[str]) -> int:
     """32-bit hash of one shingle (a sequence of up to MAX_SHINGLE_SIZE words)."""
     acc = 0
     for word, mult in zip(shingle, MULTIPLIERS, strict=False):
-        acc = (acc + _WORD_HASHES[word] * mult) & _MASK64
+        acc = (acc + _WORD_HASHES[word.encode("utf-8", "surrogatepass")] * mult) & _MASK64
     return ((acc >> 32) ^ acc) & 0xFFFFFFFF
 
 
@@ -169,7 +193,8 @@ def shingle_sets(texts: Sequence[str], k: int) -> ShingleSets:
     if not 1 <= k <= MAX_SHINGLE_SIZE:
         raise ValueError(f"shingle size must be in [1, {MAX_SHINGLE_SIZE}]")
     n = len(texts)
-    tokens = _TOKEN.findall(normalize(_SEPARATOR.join(texts)))
+    texts = [t.replace(_SEPARATOR, " ") if _SEPARATOR in t else t for t in texts]
+    tokens = _tokens(normalize(f" {_SEPARATOR} ".join(texts)))
     hashes = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
     is_sep = hashes == 0
     unit = np.cumsum(is_sep)[~is_sep]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -51,14 +52,23 @@ class Document:
     encoding: str
 
 
-def _wanted(relpath: str, name: str, include: Iterable[str], exclude: Iterable[str]) -> bool:
-    def matches(pattern: str) -> bool:
-        target = relpath if "/" in pattern else name
-        return fnmatch.fnmatchcase(target, pattern)
+class _Patterns:
+    """Glob patterns compiled to one regular expression each for names and
+    for paths below the folder (patterns containing `/`)."""
 
-    if include and not any(matches(p) for p in include):
-        return False
-    return not any(matches(p) for p in exclude)
+    def __init__(self, patterns: Iterable[str]):
+        patterns = tuple(patterns)
+        self.empty = not patterns
+        self.names = self._compile(p for p in patterns if "/" not in p)
+        self.paths = self._compile(p for p in patterns if "/" in p)
+
+    @staticmethod
+    def _compile(patterns: Iterable[str]) -> re.Pattern | None:
+        parts = [fnmatch.translate(p) for p in patterns]
+        return re.compile("|".join(parts)) if parts else None
+
+    def match(self, name: str, relpath: str) -> bool:
+        return bool((self.names and self.names.match(name)) or (self.paths and self.paths.match(relpath)))
 
 
 def find_files(
@@ -69,43 +79,62 @@ def find_files(
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """List the files to scan, in a stable order, and the folders that failed.
 
-    Folders are walked recursively in sorted order; a file named directly is
-    always scanned, whatever the patterns say. An empty `include` takes every
-    file, and a file reached twice (named and inside a named folder, or
-    through a link) is scanned once. Raises `InputNotFound` before listing
-    anything if an input is missing, so a typo never produces a partial
-    result. Unreadable folders come back as `(path, reason)` pairs.
+    Folders are walked recursively in sorted order, each folder's files before
+    its subfolders; a file named directly is always scanned, whatever the
+    patterns say. An empty `include` takes every file, and a file reached
+    twice (named and inside a named folder, or through a link) is scanned
+    once. Raises `InputNotFound` before listing anything if an input is
+    missing, so a typo never produces a partial result. Unreadable folders
+    come back as `(path, reason)` pairs.
     """
     inputs = list(inputs)
-    include, exclude = tuple(include), tuple(exclude)
     for path in inputs:
         if not os.path.lexists(path):
             raise InputNotFound(path)
+    wanted, unwanted = _Patterns(include), _Patterns(exclude)
     paths: dict[str, str] = {}
     failures: list[tuple[str, str]] = []
     for top in inputs:
-        for path in _walk(top, include, exclude, hidden, failures):
-            paths.setdefault(os.path.realpath(path), path)
+        if not os.path.isdir(top):
+            paths.setdefault(os.path.realpath(top), top)
+            continue
+        for path, is_link in _walk(top, "", wanted, unwanted, hidden, failures):
+            key = os.path.realpath(path) if is_link else os.path.abspath(path)
+            paths.setdefault(key, path)
     return list(paths.values()), failures
 
 
-def _walk(top: str, include: tuple[str, ...], exclude: tuple[str, ...], hidden: bool, failures: list) -> Iterator[str]:
-    if not os.path.isdir(top):
-        yield top
+def _walk(
+    folder: str, relfolder: str, wanted: _Patterns, unwanted: _Patterns, hidden: bool, failures: list
+) -> Iterator[tuple[str, bool]]:
+    """(path, is a symbolic link) of the wanted files below `folder`."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as e:
+        failures.append((folder, e.strerror or str(e)))
         return
+    subfolders = []
+    for entry in entries:
+        if not hidden and entry.name.startswith("."):
+            continue
+        relpath = relfolder + entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            subfolders.append(entry)
+        elif (wanted.empty or wanted.match(entry.name, relpath)) and not unwanted.match(entry.name, relpath):
+            yield os.path.join(folder, entry.name), entry.is_symlink()
+    for entry in subfolders:
+        yield from _walk(
+            os.path.join(folder, entry.name), relpath_of(relfolder, entry.name), wanted, unwanted, hidden, failures
+        )
 
-    def failed(e: OSError) -> None:
-        failures.append((e.filename or top, e.strerror or str(e)))
 
-    for root, dirs, files in os.walk(top, onerror=failed):
-        dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
-        for name in sorted(files):
-            if not hidden and name.startswith("."):
-                continue
-            path = os.path.join(root, name)
-            relpath = os.path.relpath(path, top).replace(os.sep, "/")
-            if _wanted(relpath, name, include, exclude):
-                yield path
+def relpath_of(relfolder: str, name: str) -> str:
+    return relfolder + name + "/"
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -55,3 +55,17 @@ def test_batch_shingles_equal_the_scalar_hash_of_every_shingle(texts, k):
         tokens = words(text)
         grams = [tokens[j : j + k] for j in range(len(tokens) - k + 1)] or ([tokens] if tokens else [])
         assert sorted({shingle_hash(g) for g in grams}) == sets[i].tolist()
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=80))
+def test_fast_tokenizer_gives_the_same_words_as_the_regular_expression(text):
+    from dedup.shingles import _TOKEN, _tokens, normalize
+
+    text = normalize(text)
+    assert _tokens(text) == [t.encode("utf-8") for t in _TOKEN.findall(text)]
+
+
+def test_a_nul_inside_a_passage_does_not_split_it():
+    sets = shingle_sets(["one\x00two three four", "five six"], 1)
+    assert list(sets.word_counts) == [4, 2]
+    assert words("one\x00two") == ["one", "two"]

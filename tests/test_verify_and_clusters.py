@@ -60,3 +60,23 @@ def test_a_star_stays_one_cluster_however_large():
 
 def test_no_pairs_no_groups():
     assert group_links(3, np.zeros((0, 2), dtype=np.int64), np.zeros(0)) == ([], 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=60))
+def test_components_match_a_plain_union_find(n, edges):
+    from dedup.clusters import components
+
+    edges = [(a % n, b % n) for a, b in edges]
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    links = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    assert components(n, links).tolist() == [find(x) for x in range(n)]
