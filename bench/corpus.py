@@ -37,6 +37,7 @@ WIRE_RATE = 0.08
 QUOTE_RATE = 0.02
 BOILERPLATE_RATE = 0.2
 REAL_SHARE = 0.4
+VERSION = 2
 _BOS, _EOS = 0, 1
 
 
@@ -49,7 +50,9 @@ class Plant:
 
 def real_articles(shared: Path) -> list[str]:
     corpora = shared / "corpora"
-    paths = sorted((corpora / "bbc-news").rglob("*.txt")) + sorted((corpora / "reuters-21578").rglob("*.txt"))
+    bbc, reuters = sorted((corpora / "bbc-news").rglob("*.txt")), sorted((corpora / "reuters-21578").rglob("*.txt"))
+    paths = [p for pair in zip(reuters[::10], bbc) for p in pair] + reuters + bbc
+    paths = list(dict.fromkeys(paths))  # BBC and Reuters interleaved, each once
     if not paths:
         paths = sorted((shared / "seeds").glob("*.txt"))
     return [p.read_text(encoding="utf-8") for p in paths]
@@ -134,7 +137,7 @@ def build(shared: Path, folder: Path, megabytes: float, seed: int = 7) -> list[P
     manifest = folder / "manifest.json"
     if manifest.exists():
         meta = json.loads(manifest.read_text())
-        if meta["megabytes"] == megabytes and meta["seed"] == seed:
+        if (meta["megabytes"], meta["seed"], meta.get("version")) == (megabytes, seed, VERSION):
             return [Plant(p["kind"], tuple(p["source"]), tuple(p["copy"])) for p in meta["plants"]]
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.rglob("*.txt"):
@@ -193,11 +196,12 @@ def build(shared: Path, folder: Path, megabytes: float, seed: int = 7) -> list[P
             text += paragraph + "\n\n"
             if kind == "wire":
                 plants.append(Plant("wire", source[:3], (name, start, start + len(paragraph))))
-            if kind == "new" and rng.random() < 0.05:
+            if kind == "new" and len(paragraph.split()) >= 12 and rng.random() < 0.05:
                 pool.append((name, start, start + len(paragraph), paragraph))
         write(name, text)
         number += 1
         if len(pool) > 5000:
             pool = pool[-5000:]
-    manifest.write_text(json.dumps({"megabytes": megabytes, "seed": seed, "plants": [asdict(p) for p in plants]}))
+    meta = {"megabytes": megabytes, "seed": seed, "version": VERSION, "plants": [asdict(p) for p in plants]}
+    manifest.write_text(json.dumps(meta))
     return plants

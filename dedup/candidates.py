@@ -11,6 +11,8 @@ the extra candidates cost time, never accuracy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from .arrays import distinct
@@ -49,9 +51,11 @@ def choose_bands(threshold: float, num_perm: int, recall: float = RECALL_TARGET)
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A (bands, passages) uint64 array: each band's rows hashed to one key.
+    """A (bands, passages) uint32 array: each band's rows hashed to one key.
 
-    Band-major, so that each band is one contiguous array to sort.
+    Band-major, so that each band is one contiguous array to sort. 32 bits
+    keep memory at 4 bytes per band and passage; two different bands that
+    share a key by chance only add a candidate, which verification drops.
     """
     columns = signatures.T
     keys = np.zeros((bands, len(signatures)), dtype=np.uint64)
@@ -64,7 +68,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     keys ^= keys >> np.uint64(27)
     keys *= np.uint64(0x94D049BB133111EB)
     keys ^= keys >> np.uint64(31)
-    return keys
+    return (keys >> np.uint64(32)).astype(np.uint32)
 
 
 def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -82,26 +86,26 @@ def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
-def candidate_pairs(keys: np.ndarray) -> np.ndarray:
+def candidate_pairs(keys: Iterable[np.ndarray]) -> np.ndarray:
     """Distinct (i, j) pairs with i < j that share a band key, sorted.
 
-    `keys` is (bands, passages). Each band is grouped by one plain sort: the
-    low bits of every key are replaced by the passage's row number, so the
-    sorted array says both which keys are equal (the high bits) and where
-    each came from, without an argsort. Shortening keys to 64 minus
-    log2(passages) bits only adds rare false candidates, which verification
-    drops. A bucket of m passages gives m(m-1)/2 pairs when small and m-1
-    pairs (a star on its first member) when larger than MAX_BUCKET, so mass
-    repeats such as boilerplate cannot explode into millions of pairs.
+    `keys` gives one uint32 array of band keys per band (a (bands, passages)
+    array, or a generator that assembles each band only when it is needed).
+    Each band is grouped by one plain sort of 64-bit values holding the key
+    above the passage's row number, so the sorted array says both which keys
+    are equal and where each came from, without an argsort. A bucket of m
+    passages gives m(m-1)/2 pairs when small and m-1 pairs (a star on its
+    first member) when larger than MAX_BUCKET, so mass repeats such as
+    boilerplate cannot explode into millions of pairs.
     """
-    n = keys.shape[1]
-    if n < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    bits = np.uint64(max(1, (n - 1).bit_length()))
-    rows = np.arange(n, dtype=np.uint64)
     found = []
+    n = 0
     for band in keys:
-        packed = ((band >> bits) << bits) | rows
+        n = len(band)
+        if n < 2:
+            break
+        bits = np.uint64(max(1, (n - 1).bit_length()))
+        packed = (band.astype(np.uint64) << bits) | np.arange(n, dtype=np.uint64)
         packed.sort()
         high = packed >> bits
         boundary = np.flatnonzero(high[1:] != high[:-1]) + 1

@@ -302,15 +302,17 @@ def find_clusters(
             timings[stage] = timings.get(stage, 0.0) + seconds
     units = Units.concat([b.units for b in batches], doc_offsets)
     sets = ShingleSets.concat([b.sets for b in batches])
-    keys = np.concatenate([b.keys for b in batches], axis=1) if batches else np.zeros((bands, 0), np.uint64)
     characters = sum(b.characters for b in batches)
     short_units = sum(b.short_units for b in batches)
+    batch_keys = [b.keys for b in batches]
     del batches
+    # each band is assembled only while it is sorted, so all keys are never held twice
+    keys = (np.concatenate([k[band] for k in batch_keys]) for band in range(bands if batch_keys else 0))
 
     report_progress("comparing", 0, 1)
     with _timed(timings, "candidates"):
         candidates = candidate_pairs(keys)
-        del keys
+        del batch_keys
     with _timed(timings, "verify"):
         jaccard, containment = pair_similarities(sets, candidates)
         smaller = np.minimum(*(sets.sizes()[candidates[:, side]] for side in (0, 1)))
