@@ -1,0 +1,93 @@
+"""Results do not depend on the number of worker processes or on batch sizes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import dedup.pipeline as pipeline
+from dedup import Settings, find_clusters
+from dedup.cli import cli
+from dedup.passages import MAX_UNIT_CHARS, split_units
+from dedup.render import write_json
+
+from .conftest import EXAMPLES, SEEDS, needs_seeds
+
+
+def as_json(report) -> dict:
+    import io
+
+    out = io.StringIO()
+    write_json(report, out)
+    data = json.loads(out.getvalue())
+    del data["stats"]["seconds"]
+    return data
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Batches of a few files and a pool even for tiny inputs, so --jobs really splits the work."""
+    monkeypatch.setattr(pipeline, "_BATCH_BYTES", 4096)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline, "_SHINGLE_CHARS", 2000)
+
+
+@needs_seeds
+def test_same_json_for_every_number_of_jobs(small_batches):
+    inputs = [str(SEEDS), str(EXAMPLES)]
+    one = as_json(find_clusters(inputs, jobs=1))
+    assert one["clusters"]
+    for jobs in (2, 3):
+        assert as_json(find_clusters(inputs, jobs=jobs)) == one
+
+
+def test_cli_jobs_option(small_batches):
+    def run(*extra):
+        result = CliRunner().invoke(cli, ["scan", str(EXAMPLES), "--json", *extra], catch_exceptions=False)
+        data = json.loads(result.stdout)
+        del data["stats"]["seconds"]
+        return data
+
+    assert run("--jobs", "1") == run("--jobs", "2") == run()
+
+
+def test_a_huge_line_is_cut_into_bounded_units(tmp_path):
+    words = [f"w{i}" for i in range(120_000)]
+    text = " ".join(words)  # about 900 KB on one line, no sentence ends
+    spans = split_units(text, "sentence", 6)
+    assert len(spans) > 1
+    assert max(s.end - s.start for s in spans) <= MAX_UNIT_CHARS
+    assert " ".join(text[s.start : s.end] for s in spans) == text
+    assert all(s.line_start == s.line_end == 1 for s in spans)
+
+    (tmp_path / "dump.txt").write_text(text + "\n")
+    (tmp_path / "copy.txt").write_text(text[:300_000] + "\n")
+    report = find_clusters([str(tmp_path)], Settings(unit="paragraph"))
+    assert report.errors == []
+    (cluster,) = report.clusters
+    assert {m.path.rsplit("/", 1)[1] for m in cluster.members} == {"dump.txt", "copy.txt"}
+    for m in cluster.members:  # the pieces are aligned back into one passage on each side
+        assert m.text == (tmp_path / m.path.rsplit("/", 1)[1]).read_text()[m.start : m.end]
+        assert len(m.text) > 250_000
+
+
+def test_shingling_in_chunks_gives_the_same_sets(monkeypatch, tmp_path):
+    from .conftest import write
+
+    for i in range(30):
+        write(tmp_path, f"{i}.txt", f"Story {i} starts here. " + "The same paragraph is printed in every story. " * 3)
+    whole = as_json(find_clusters([str(tmp_path)]))
+    monkeypatch.setattr(pipeline, "_SHINGLE_CHARS", 50)
+    assert as_json(find_clusters([str(tmp_path)])) == whole
+
+
+def test_signature_prefix_equals_the_first_columns():
+    from dedup.shingles import shingle_sets
+    from dedup.signatures import minhash_signatures
+
+    sets = shingle_sets(["one two three four five six", "seven eight nine ten eleven"], 3)
+    full = minhash_signatures(sets, 128, 1)
+    assert np.array_equal(minhash_signatures(sets, 128, 1, columns=40), full[:, :40])
