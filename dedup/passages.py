@@ -38,10 +38,8 @@ ABBREVIATIONS = frozenset(
     "vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m "
     "mt ft".split()
 )
-# A full stop after an initial or a known abbreviation ends no sentence: one fixed-width
-# lookbehind each, so the whole test runs inside the regular expression engine.
-_NOT_ABBREVIATION = "(?<!\\b\\w\\.)" + "".join(f"(?<!(?i:\\b{re.escape(word)}\\.))" for word in sorted(ABBREVIATIONS))
-_SENTENCE_END = re.compile(f"[.!?…]{_NOT_ABBREVIATION}[.!?…]*[\"'”’»)\\]]*(\\s+)(?=[\"'“‘«(\\[]*[^\\W_a-zà-ÿа-яё])")
+_SENTENCE_END = re.compile("[.!?…]+[\"'”’»)\\]]*(\\s+)(?=[\"'“‘«(\\[]*[^\\W_a-zà-ÿа-яё])")
+_LAST_WORD = re.compile(r"(\w+(?:\.\w+)*)\.$")
 _CJK_SENTENCE_END = re.compile("[。！？]+[」』”]*")
 _SPACE = re.compile(r"\s")
 _NOT_SPACE = re.compile(r"\S")
@@ -99,15 +97,37 @@ def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+def _spans(text: str, bounds: list[tuple[int, int]]) -> list[Span]:
+    """Spans with line numbers, for bounds in reading order."""
+    if "\r" in text:
+        lines = _Lines(text)
+        return [lines.span(start, end) for start, end in bounds]
+    spans = []
+    line, position = 1, 0
+    for start, end in bounds:
+        line += text.count("\n", position, start)
+        last = line + text.count("\n", start, end)
+        spans.append(Span(start, end, line, last))
+        line, position = last, end
+    return spans
+
+
 def split_paragraphs(text: str) -> list[Span]:
     """Paragraphs of `text`, trimmed of surrounding whitespace, in order."""
-    lines = _Lines(text)
-    return [lines.span(start, end) for start, end in _paragraph_bounds(text)]
+    return _spans(text, _paragraph_bounds(text))
+
+
+def _ends_sentence(text: str, stop: int) -> bool:
+    """False for the full stop of an initial ("J. R.") or a known abbreviation ("Mr.", "U.S.")."""
+    if text[stop] != ".":
+        return True
+    word = _LAST_WORD.search(text, max(0, stop - 24), stop + 1)
+    return not word or (len(word.group(1)) > 1 and word.group(1).lower() not in ABBREVIATIONS)
 
 
 def _sentence_cuts(text: str) -> tuple[list[int], list[int]]:
     """Where each sentence ends, and where the text after it starts."""
-    cuts = [(m.start(1), m.end()) for m in _SENTENCE_END.finditer(text)]
+    cuts = [(m.start(1), m.end()) for m in _SENTENCE_END.finditer(text) if _ends_sentence(text, m.start())]
     if "。" in text or "！" in text or "？" in text:
         cuts = sorted(cuts + [(m.end(), m.end()) for m in _CJK_SENTENCE_END.finditer(text)])
     return [end for end, _ in cuts], [start for _, start in cuts]
@@ -149,9 +169,8 @@ def split_sentences(text: str, paragraphs: list[Span] | None = None, min_words: 
     (or the one after, at the start of a paragraph), so that short sentences
     are still compared, as part of their neighbour.
     """
-    lines = _Lines(text)
     bounds = _paragraph_bounds(text) if paragraphs is None else [(p.start, p.end) for p in paragraphs]
-    return [lines.span(start, end) for start, end in _sentence_bounds(text, bounds, min_words)]
+    return _spans(text, _sentence_bounds(text, bounds, min_words))
 
 
 def _cut_long(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -178,10 +197,9 @@ def split_units(text: str, unit: str, min_words: int = 1) -> list[Span]:
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}")
-    lines = _Lines(text)
     bounds = _paragraph_bounds(text)
     if unit == "sentence":
         bounds = _sentence_bounds(text, bounds, min_words)
     elif unit == "document" and bounds:
         bounds = [(bounds[0][0], bounds[-1][1])]
-    return [lines.span(start, end) for start, end in _cut_long(text, bounds)]
+    return _spans(text, _cut_long(text, bounds))
