@@ -1,11 +1,11 @@
 """Deterministic news-like corpora of any size, with planted reuse.
 
 The real articles in ../shared/corpora (BBC News and Reuters-21578, about 24 MB)
-are included once, as they are, up to 40% of the corpus. Beyond them, new articles are generated from
-their word statistics with a word-level Markov chain of order 2 (so every
-word triple in generated text occurs somewhere in real news, as common
-phrases do), shaped like real articles: a headline, then paragraphs whose
-number follows the real articles'. Reuse is then planted at a realistic rate:
+are included once, as they are, up to 40% of the corpus. Beyond them, new
+articles are generated from their word statistics with a word-level Markov
+chain (order 2 mixed with order 1, see MarkovChain), shaped like real
+articles: a headline, then paragraphs whose number follows the real articles'.
+Reuse is then planted at a realistic rate:
 
 - wire copies: about 8% of generated paragraphs are copies of a paragraph of
   an earlier article, with 0-10% of their words edited;
@@ -37,7 +37,8 @@ WIRE_RATE = 0.08
 QUOTE_RATE = 0.02
 BOILERPLATE_RATE = 0.2
 REAL_SHARE = 0.4
-VERSION = 2
+VERSION = 3
+ORDER2_SHARE = 0.5
 _BOS, _EOS = 0, 1
 
 
@@ -71,7 +72,15 @@ def _paragraphs(text: str) -> list[str]:
 
 
 class MarkovChain:
-    """Order-2 word chain over whitespace tokens, sampled many paragraphs at a time."""
+    """Word chain over whitespace tokens, sampled many paragraphs at a time.
+
+    Each step follows the order-2 statistics (the next word given the last
+    two) with probability ORDER2_SHARE and the order-1 statistics otherwise.
+    A pure order-2 chain trained on a few million words copies long runs of
+    its training text (many word pairs have one successor), which would fill
+    the corpus with unplanted reuse; mixing in order-1 steps breaks the runs
+    while keeping local phrasing.
+    """
 
     def __init__(self, paragraphs: list[str]):
         vocabulary: dict[str, int] = {"<s>": _BOS, "</s>": _EOS}
@@ -92,6 +101,10 @@ class MarkovChain:
         order = np.argsort(state, kind="stable")
         state, self.following = state[order], following[order]
         self.states, self.first, self.count = np.unique(state, return_index=True, return_counts=True)
+        state1 = state % size
+        order1 = np.argsort(state1, kind="stable")
+        state1, self.following1 = state1[order1], self.following[order1]
+        self.states1, self.first1, self.count1 = np.unique(state1, return_index=True, return_counts=True)
         self.size = size
 
     def generate(self, n: int, rng: np.random.Generator, max_words: int = 120) -> list[str]:
@@ -104,6 +117,10 @@ class MarkovChain:
             where = np.searchsorted(self.states, w1[alive] * self.size + w2[alive])
             pick = self.first[where] + (rng.random(len(alive)) * self.count[where]).astype(np.int64)
             nxt = self.following[pick]
+            loose = rng.random(len(alive)) >= ORDER2_SHARE
+            where1 = np.searchsorted(self.states1, w2[alive][loose])
+            pick1 = self.first1[where1] + (rng.random(int(loose.sum())) * self.count1[where1]).astype(np.int64)
+            nxt[loose] = self.following1[pick1]
             out[alive, step] = nxt
             w1[alive], w2[alive] = w2[alive], nxt
             alive = alive[nxt != _EOS]

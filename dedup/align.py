@@ -41,23 +41,28 @@ def align_runs(doc: np.ndarray, ordinal: np.ndarray, pairs: np.ndarray, max_gap:
         return np.zeros((0, 4), dtype=np.int64)
     order = np.lexsort((pairs[:, 1], pairs[:, 0], doc[pairs[:, 1]], doc[pairs[:, 0]]))
     pairs = pairs[order]
-    runs: list[list[int]] = []
-    open_runs: dict[tuple[int, int], list[list[int]]] = {}
+    a_rows, b_rows = pairs[:, 0].tolist(), pairs[:, 1].tolist()
+    a_docs, b_docs = doc[pairs[:, 0]].tolist(), doc[pairs[:, 1]].tolist()
+    a_ords, b_ords = ordinal[pairs[:, 0]].tolist(), ordinal[pairs[:, 1]].tolist()
     step = max_gap + 1
-    for a, b in pairs.tolist():
-        key = (int(doc[a]), int(doc[b]))
-        candidates = open_runs.setdefault(key, [])
-        for run in candidates:
-            da, db = ordinal[a] - ordinal[run[1]], ordinal[b] - ordinal[run[3]]
-            forward = 0 <= da <= step and 0 <= db <= step and da + db > 0
-            if forward and (key[0] != key[1] or a < run[2]):
-                run[1], run[3] = a, b
+    runs: list[list[int]] = []  # [a_first, a_last, b_first, b_last, a_last_ordinal, b_last_ordinal]
+    open_runs: list[list[int]] = []
+    key = None
+    for a, b, a_doc, b_doc, oa, ob in zip(a_rows, b_rows, a_docs, b_docs, a_ords, b_ords):
+        if (a_doc, b_doc) != key:
+            key, open_runs = (a_doc, b_doc), []
+        elif len(open_runs) > 16:
+            open_runs = [run for run in open_runs if oa - run[4] <= step]
+        for run in open_runs:
+            da, db = oa - run[4], ob - run[5]
+            if 0 <= da <= step and 0 <= db <= step and da + db > 0 and (a_doc != b_doc or a < run[2]):
+                run[1], run[3], run[4], run[5] = a, b, oa, ob
                 break
         else:
-            run = [a, a, b, b]
-            candidates.append(run)
+            run = [a, a, b, b, oa, ob]
+            open_runs.append(run)
             runs.append(run)
-    return np.array(runs, dtype=np.int64).reshape(-1, 4)
+    return np.array(runs, dtype=np.int64).reshape(-1, 6)[:, :4]
 
 
 def merge_spans(doc: np.ndarray, first: np.ndarray, last: np.ndarray, start: np.ndarray, end: np.ndarray):
@@ -68,18 +73,29 @@ def merge_spans(doc: np.ndarray, first: np.ndarray, last: np.ndarray, start: np.
     its spans. Returns the node of every span and each node's first and last
     row, nodes numbered in reading order.
     """
-    node_of = np.zeros(len(first), dtype=np.int64)
+    node_of = [0] * len(first)
     node_first: list[int] = []
     node_last: list[int] = []
+    node_start: list[int] = []
+    node_end: list[int] = []
     active: list[int] = []
-    for s in np.lexsort((last, first)).tolist():
-        f, la = int(first[s]), int(last[s])
-        active = [n for n in active if doc[node_first[n]] == doc[f] and end[node_last[n]] > start[f]]
+    order = np.lexsort((last, first))
+    span_docs = doc[first[order]].tolist()
+    span_starts, span_ends = start[first[order]].tolist(), end[last[order]].tolist()
+    current_doc = None
+    for s, f, la, d, s_start, s_end in zip(
+        order.tolist(), first[order].tolist(), last[order].tolist(), span_docs, span_starts, span_ends
+    ):
+        if d != current_doc:
+            current_doc, active = d, []
+        elif len(active) > 8:
+            active = [n for n in active if node_end[n] > s_start]
         for n in active:
-            overlap = min(end[node_last[n]], end[la]) - max(start[node_first[n]], start[f])
-            longer = max(end[node_last[n]] - start[node_first[n]], end[la] - start[f])
-            if overlap >= MIN_OVERLAP * longer:
-                node_last[n] = max(node_last[n], la)
+            overlap = min(node_end[n], s_end) - max(node_start[n], s_start)
+            longer = max(node_end[n] - node_start[n], s_end - s_start)
+            if overlap > 0 and overlap >= MIN_OVERLAP * longer:
+                if la > node_last[n]:
+                    node_last[n], node_end[n] = la, s_end
                 node_of[s] = n
                 break
         else:
@@ -87,4 +103,10 @@ def merge_spans(doc: np.ndarray, first: np.ndarray, last: np.ndarray, start: np.
             active.append(len(node_first))
             node_first.append(f)
             node_last.append(la)
-    return node_of, np.array(node_first, dtype=np.int64), np.array(node_last, dtype=np.int64)
+            node_start.append(s_start)
+            node_end.append(s_end)
+    return (
+        np.array(node_of, dtype=np.int64),
+        np.array(node_first, dtype=np.int64),
+        np.array(node_last, dtype=np.int64),
+    )

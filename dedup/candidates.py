@@ -11,13 +11,13 @@ the extra candidates cost time, never accuracy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from .arrays import distinct
 
-__all__ = ["RECALL_TARGET", "band_keys", "candidate_pairs", "candidate_probability", "choose_bands"]
+__all__ = ["RECALL_TARGET", "band_keys", "band_pairs", "candidate_pairs", "candidate_probability", "choose_bands"]
 
 RECALL_TARGET = 0.95
 MAX_BUCKET = 64
@@ -86,38 +86,54 @@ def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
-def candidate_pairs(keys: Iterable[np.ndarray]) -> np.ndarray:
-    """Distinct (i, j) pairs with i < j that share a band key, sorted.
+def band_pairs(band: np.ndarray) -> np.ndarray:
+    """Pairs (as codes i * n + j, i < j) of passages that share a key in one band.
 
-    `keys` gives one uint32 array of band keys per band (a (bands, passages)
-    array, or a generator that assembles each band only when it is needed).
-    Each band is grouped by one plain sort of 64-bit values holding the key
+    The band is grouped by one plain sort of 64-bit values holding the key
     above the passage's row number, so the sorted array says both which keys
     are equal and where each came from, without an argsort. A bucket of m
     passages gives m(m-1)/2 pairs when small and m-1 pairs (a star on its
     first member) when larger than MAX_BUCKET, so mass repeats such as
     boilerplate cannot explode into millions of pairs.
     """
-    found = []
-    n = 0
-    for band in keys:
-        n = len(band)
-        if n < 2:
-            break
-        bits = np.uint64(max(1, (n - 1).bit_length()))
-        packed = (band.astype(np.uint64) << bits) | np.arange(n, dtype=np.uint64)
-        packed.sort()
-        high = packed >> bits
-        boundary = np.flatnonzero(high[1:] != high[:-1]) + 1
-        starts = np.concatenate(([0], boundary))
-        sizes = np.diff(np.append(starts, n))
-        multi = sizes > 1
-        if multi.any():
-            order = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
-            found.append(_pairs_in_groups(order, starts[multi], sizes[multi]))
+    n = len(band)
+    if n < 2:
+        return np.zeros(0, dtype=np.uint64)
+    bits = np.uint64(max(1, (n - 1).bit_length()))
+    packed = (band.astype(np.uint64) << bits) | np.arange(n, dtype=np.uint64)
+    packed.sort()
+    high = packed >> bits
+    starts = np.concatenate(([0], np.flatnonzero(high[1:] != high[:-1]) + 1))
+    sizes = np.diff(np.append(starts, n))
+    multi = sizes > 1
+    if not multi.any():
+        return np.zeros(0, dtype=np.uint64)
+    order = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    pairs = _pairs_in_groups(order, starts[multi], sizes[multi])
+    pairs.sort(axis=1)
+    return pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64)
+
+
+def candidate_pairs(keys: Iterable[np.ndarray], map_bands: Callable = map) -> np.ndarray:
+    """Distinct (i, j) pairs with i < j that share a key in any band, sorted.
+
+    `keys` gives one uint32 array of band keys per band (a (bands, passages)
+    array, or a generator that assembles each band only when it is needed);
+    bands are independent, so `map_bands` may run `band_pairs` on several
+    processes.
+    """
+    bands = iter(keys)
+    first = next(bands, None)
+    if first is None:
+        return np.zeros((0, 2), dtype=np.int64)
+    n = len(first)
+    found = [codes for codes in map_bands(band_pairs, _chain(first, bands)) if len(codes)]
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
-    pairs.sort(axis=1)
-    codes = distinct(pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64))
+    codes = distinct(np.concatenate(found))
     return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)
+
+
+def _chain(first: np.ndarray, rest: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
+    yield first
+    yield from rest

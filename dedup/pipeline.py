@@ -12,8 +12,10 @@ the end, so memory follows the number of passages, not the size of the input.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -257,6 +259,45 @@ def link_passages(units: Units, sets: ShingleSets, pairs: np.ndarray) -> Links:
     return Links(node_first, node_last, links[first_of_pair], similarity[first_of_pair])
 
 
+_SHARED: dict[str, ShingleSets] = {}
+
+
+def _similarities_of_shared(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pair_similarities on the shingle sets a forked worker inherited."""
+    return pair_similarities(_SHARED["sets"], pairs)
+
+
+@contextlib.contextmanager
+def _comparison_pool(sets: ShingleSets, jobs: int) -> Iterator[Callable]:
+    """Yield a `map(fn, items)` that runs in order on `jobs` forked processes
+    sharing `sets` without copying them (or in this process for one job, or
+    where fork is not available).
+
+    At most 2 * jobs items are in flight, so a generator of large items
+    (one band of keys each) is never held whole in memory.
+    """
+
+    _SHARED["sets"] = sets
+    try:
+        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            yield map
+            return
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+
+            def ordered(fn: Callable, items: Iterable) -> Iterator:
+                pending: deque = deque()
+                for item in items:
+                    pending.append(pool.submit(fn, item))
+                    if len(pending) >= 2 * jobs:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+
+            yield ordered
+    finally:
+        _SHARED.clear()
+
+
 def default_jobs() -> int:
     """Every core this process may run on."""
     try:
@@ -310,11 +351,15 @@ def find_clusters(
     keys = (np.concatenate([k[band] for k in batch_keys]) for band in range(bands if batch_keys else 0))
 
     report_progress("comparing", 0, 1)
-    with _timed(timings, "candidates"):
-        candidates = candidate_pairs(keys)
-        del batch_keys
-    with _timed(timings, "verify"):
-        jaccard, containment = pair_similarities(sets, candidates)
+    with _comparison_pool(sets, jobs if characters >= PARALLEL_MIN_BYTES else 1) as pool_map:
+        with _timed(timings, "candidates"):
+            candidates = candidate_pairs(keys, map_bands=pool_map)
+            del batch_keys
+        with _timed(timings, "verify"):
+            chunks = np.array_split(candidates, max(1, min(64, len(candidates) // 250_000)))
+            verified_parts = list(pool_map(_similarities_of_shared, chunks))
+            jaccard = np.concatenate([j for j, _ in verified_parts]) if verified_parts else np.zeros(0)
+            containment = np.concatenate([c for _, c in verified_parts]) if verified_parts else np.zeros(0)
         smaller = np.minimum(*(sets.sizes()[candidates[:, side]] for side in (0, 1)))
         contained = (containment >= settings.containment) & (smaller * containment >= MIN_CONTAINED_SHINGLES)
         verified = (jaccard >= settings.threshold) | contained
@@ -322,12 +367,7 @@ def find_clusters(
         graph = link_passages(units, sets, candidates[verified])
     with _timed(timings, "cluster"):
         groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
-        node_doc = units.doc[graph.node_first]
-        groups = [
-            g
-            for g in groups
-            if len(g.members) >= settings.min_size and len(distinct(node_doc[g.members])) >= settings.min_documents
-        ]
+        groups = _filter_groups(groups, units.doc[graph.node_first], settings)
     report_progress("comparing", 1, 1)
     with _timed(timings, "member text"):
         clusters = _build_clusters(groups, graph, units, sets, doc_paths, doc_encodings, errors)
@@ -345,6 +385,19 @@ def find_clusters(
         "seconds": round(time.perf_counter() - started, 3),
     }
     return Report(_params(settings, bands, rows), stats, clusters, errors, timings)
+
+
+def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings) -> list[Group]:
+    """Groups with at least --min-size members in at least --min-documents files."""
+    if not groups:
+        return []
+    sizes = np.array([len(g.members) for g in groups])
+    members = np.concatenate([g.members for g in groups])
+    owner = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+    pairs = distinct((owner.astype(np.uint64) << np.uint64(32)) | node_doc[members].astype(np.uint64))
+    documents = np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=len(groups))
+    keep = (sizes >= settings.min_size) & (documents >= settings.min_documents)
+    return [g for g, k in zip(groups, keep.tolist()) if k]
 
 
 def _build_clusters(
