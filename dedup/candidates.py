@@ -11,16 +11,25 @@ the extra candidates cost time, never accuracy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
 from .arrays import distinct
 
-__all__ = ["RECALL_TARGET", "band_keys", "band_pairs", "candidate_pairs", "candidate_probability", "choose_bands"]
+__all__ = [
+    "RECALL_TARGET",
+    "band_keys",
+    "band_pairs",
+    "candidate_chunks",
+    "candidate_pairs",
+    "candidate_probability",
+    "choose_bands",
+]
 
 RECALL_TARGET = 0.95
 MAX_BUCKET = 64
+BANDS_PER_CHUNK = 8
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -114,26 +123,46 @@ def band_pairs(band: np.ndarray) -> np.ndarray:
     return pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64)
 
 
-def candidate_pairs(keys: Iterable[np.ndarray], map_bands: Callable = map) -> np.ndarray:
-    """Distinct (i, j) pairs with i < j that share a key in any band, sorted.
+def candidate_chunks(
+    keys: Iterable[np.ndarray], map_bands: Callable = map, bands_per_chunk: int = BANDS_PER_CHUNK
+) -> Iterator[np.ndarray]:
+    """Distinct (i, j) candidate pairs, sorted, for each group of `bands_per_chunk` bands.
 
     `keys` gives one uint32 array of band keys per band (a (bands, passages)
     array, or a generator that assembles each band only when it is needed);
     bands are independent, so `map_bands` may run `band_pairs` on several
-    processes.
+    processes. Taking the bands a group at a time bounds memory by a group's
+    candidates rather than all of them; a pair that shares bands in two groups
+    comes out in both.
     """
-    bands = iter(keys)
-    first = next(bands, None)
-    if first is None:
+    n = 0
+    group: list[np.ndarray] = []
+
+    def sized(bands: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        nonlocal n
+        for band in bands:
+            n = len(band)
+            yield band
+
+    def decoded(codes: np.ndarray) -> np.ndarray:
+        codes = distinct(codes)
+        return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)
+
+    for done, codes in enumerate(map_bands(band_pairs, sized(keys)), 1):
+        group.append(codes)
+        if done % bands_per_chunk == 0:
+            yield decoded(np.concatenate(group))
+            group = []
+    if group:
+        yield decoded(np.concatenate(group))
+
+
+def candidate_pairs(keys: Iterable[np.ndarray], map_bands: Callable = map) -> np.ndarray:
+    """Distinct (i, j) pairs with i < j that share a key in any band, sorted."""
+    chunks = list(candidate_chunks(keys, map_bands))
+    if not chunks:
         return np.zeros((0, 2), dtype=np.int64)
-    n = len(first)
-    found = [codes for codes in map_bands(band_pairs, _chain(first, bands)) if len(codes)]
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    codes = distinct(np.concatenate(found))
+    pairs = np.concatenate(chunks)
+    n = int(pairs.max()) + 1 if len(pairs) else 1
+    codes = distinct(pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64))
     return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)
-
-
-def _chain(first: np.ndarray, rest: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
-    yield first
-    yield from rest

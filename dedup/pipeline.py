@@ -25,7 +25,7 @@ import numpy as np
 
 from .align import align_runs, merge_spans
 from .arrays import distinct
-from .candidates import band_keys, candidate_pairs, choose_bands
+from .candidates import band_keys, candidate_chunks, choose_bands
 from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
 from .passages import split_units
@@ -87,7 +87,7 @@ class Batch:
     errors: list[FileError]
     units: Units
     sets: ShingleSets
-    keys: np.ndarray
+    keys: list[np.ndarray]
     short_units: int
     characters: int
     timings: dict[str, float]
@@ -160,7 +160,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
         errors,
         Units.from_rows(table).take(keep),
         ShingleSets.concat(parts),
-        np.concatenate(keys, axis=1),
+        [np.concatenate([chunk[band] for chunk in keys]) for band in range(bands)],
         short_units=len(texts) - len(keep),
         characters=characters,
         timings=timings,
@@ -345,26 +345,38 @@ def find_clusters(
     sets = ShingleSets.concat([b.sets for b in batches])
     characters = sum(b.characters for b in batches)
     short_units = sum(b.short_units for b in batches)
-    batch_keys = [b.keys for b in batches]
+    keys_by_band: list[list[np.ndarray]] = [[b.keys[band] for b in batches] for band in range(bands)]
     del batches
-    # each band is assembled only while it is sorted, so all keys are never held twice
-    keys = (np.concatenate([k[band] for k in batch_keys]) for band in range(bands if batch_keys else 0))
+
+    def assembled_bands() -> Iterator[np.ndarray]:
+        """Each band's keys, joined only when needed and then let go."""
+        for band in range(bands if units else 0):
+            parts, keys_by_band[band] = keys_by_band[band], []
+            yield np.concatenate(parts)
 
     report_progress("comparing", 0, 1)
+    candidate_count = 0
+    kept_pairs = []
     with _comparison_pool(sets, jobs if characters >= PARALLEL_MIN_BYTES else 1) as pool_map:
-        with _timed(timings, "candidates"):
-            candidates = candidate_pairs(keys, map_bands=pool_map)
-            del batch_keys
-        with _timed(timings, "verify"):
-            chunks = np.array_split(candidates, max(1, min(64, len(candidates) // 250_000)))
-            verified_parts = list(pool_map(_similarities_of_shared, chunks))
-            jaccard = np.concatenate([j for j, _ in verified_parts]) if verified_parts else np.zeros(0)
-            containment = np.concatenate([c for _, c in verified_parts]) if verified_parts else np.zeros(0)
-        smaller = np.minimum(*(sets.sizes()[candidates[:, side]] for side in (0, 1)))
-        contained = (containment >= settings.containment) & (smaller * containment >= MIN_CONTAINED_SHINGLES)
-        verified = (jaccard >= settings.threshold) | contained
+        chunks = candidate_chunks(assembled_bands(), map_bands=pool_map)
+        while True:
+            with _timed(timings, "candidates"):
+                candidates = next(chunks, None)
+            if candidates is None:
+                break
+            with _timed(timings, "verify"):
+                candidate_count += len(candidates)
+                pieces = np.array_split(candidates, max(1, min(64, len(candidates) // 250_000)))
+                results = list(pool_map(_similarities_of_shared, pieces))
+                jaccard = np.concatenate([j for j, _ in results])
+                containment = np.concatenate([c for _, c in results])
+                smaller = np.minimum(*(sets.sizes()[candidates[:, side]] for side in (0, 1)))
+                contained = (containment >= settings.containment) & (smaller * containment >= MIN_CONTAINED_SHINGLES)
+                verified = (jaccard >= settings.threshold) | contained
+                kept_pairs.append(candidates[verified])
+    verified_pairs = _distinct_pairs(kept_pairs)
     with _timed(timings, "align"):
-        graph = link_passages(units, sets, candidates[verified])
+        graph = link_passages(units, sets, verified_pairs)
     with _timed(timings, "cluster"):
         groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
         groups = _filter_groups(groups, units.doc[graph.node_first], settings)
@@ -376,8 +388,8 @@ def find_clusters(
         "characters": characters,
         "passages": len(units),
         "short_passages": short_units,
-        "candidate_pairs": len(candidates),
-        "verified_pairs": int(verified.sum()),
+        "candidate_pairs": candidate_count,
+        "verified_pairs": len(verified_pairs),
         "aligned_passages": len(graph.node_first),
         "chains_cut": chains_cut,
         "clusters": len(clusters),
@@ -385,6 +397,13 @@ def find_clusters(
         "seconds": round(time.perf_counter() - started, 3),
     }
     return Report(_params(settings, bands, rows), stats, clusters, errors, timings)
+
+
+def _distinct_pairs(parts: list[np.ndarray]) -> np.ndarray:
+    """The distinct rows of (i, j) pair arrays, sorted."""
+    pairs = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+    codes = distinct((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
+    return np.stack(((codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)), -1)
 
 
 def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings) -> list[Group]:
