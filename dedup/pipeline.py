@@ -65,12 +65,6 @@ class Units:
         table = np.array(rows, dtype=np.int64).reshape(-1, len(_COLUMNS))
         return cls(*table.T)
 
-    @classmethod
-    def concat(cls, parts: Sequence[Units], doc_offsets: Sequence[int]) -> Units:
-        columns = {name: [getattr(p, name) for p in parts] for name in _COLUMNS}
-        columns["doc"] = [p.doc + offset for p, offset in zip(parts, doc_offsets)]
-        return cls(*(np.concatenate(columns[name]) if parts else np.zeros(0, np.int64) for name in _COLUMNS))
-
     def take(self, rows: np.ndarray) -> Units:
         return Units(*(getattr(self, name)[rows] for name in _COLUMNS))
 
@@ -341,12 +335,9 @@ def find_clusters(
         errors += batch.errors
         for stage, seconds in batch.timings.items():
             timings[stage] = timings.get(stage, 0.0) + seconds
-    units = Units.concat([b.units for b in batches], doc_offsets)
-    sets = ShingleSets.concat([b.sets for b in batches])
     characters = sum(b.characters for b in batches)
     short_units = sum(b.short_units for b in batches)
-    keys_by_band: list[list[np.ndarray]] = [[b.keys[band] for b in batches] for band in range(bands)]
-    del batches
+    units, sets, keys_by_band = _gather_batches(batches, doc_offsets, bands)
 
     def assembled_bands() -> Iterator[np.ndarray]:
         """Each band's keys, joined only when needed and then let go."""
@@ -397,6 +388,41 @@ def find_clusters(
         "seconds": round(time.perf_counter() - started, 3),
     }
     return Report(_params(settings, bands, rows), stats, clusters, errors, timings)
+
+
+def _join(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
+    """np.concatenate that lets go of each part once it is copied, so that
+    the parts and the whole are never all in memory at once."""
+    out = np.empty(sum(len(p) for p in parts), dtype=parts[0].dtype if parts else dtype)
+    position = 0
+    for i in range(len(parts)):
+        part, parts[i] = parts[i], None
+        out[position : position + len(part)] = part
+        position += len(part)
+    return out
+
+
+def _gather_batches(
+    batches: list[Batch], doc_offsets: list[int], bands: int
+) -> tuple[Units, ShingleSets, list[list[np.ndarray]]]:
+    """Join the batches' arrays into one table, emptying the batches as it goes."""
+    columns = {name: [] for name in _COLUMNS}
+    values, sizes, counts = [], [], []
+    keys_by_band: list[list[np.ndarray]] = [[] for _ in range(bands)]
+    for batch, offset in zip(batches, doc_offsets):
+        for name in _COLUMNS:
+            columns[name].append(getattr(batch.units, name) + (offset if name == "doc" else 0))
+        values.append(batch.sets.values)
+        sizes.append(batch.sets.sizes())
+        counts.append(batch.sets.word_counts)
+        for band, keys in zip(keys_by_band, batch.keys):
+            band.append(keys)
+        batch.units = batch.sets = batch.keys = None  # type: ignore[assignment]
+    units = Units(*(_join(columns[name]) for name in _COLUMNS))
+    indptr = np.zeros(len(units) + 1, dtype=np.int64)
+    np.cumsum(_join(sizes), out=indptr[1:])
+    sets = ShingleSets(_join(values, np.uint32), indptr, _join(counts))
+    return units, sets, keys_by_band
 
 
 def _distinct_pairs(parts: list[np.ndarray]) -> np.ndarray:
