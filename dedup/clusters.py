@@ -16,6 +16,7 @@ never leaves numpy.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,30 +51,55 @@ def components(n: int, links: np.ndarray) -> np.ndarray:
     return parent
 
 
-def _stars(members: list[int], neighbours: dict[int, set[int]]) -> list[tuple[int, list[int]]]:
-    """Cut a component into (centre, members) stars, best-linked centre first."""
-    unassigned = set(members)
-    stars = []
-    while unassigned:
-        centre = min(unassigned, key=lambda m: (-len(neighbours[m] & unassigned), m))
-        taken = sorted((neighbours[centre] & unassigned) | {centre})
-        if len(taken) < 2:
-            break
-        unassigned -= set(taken)
-        stars.append((centre, taken))
-    return stars
-
-
 def _cut_chain(ends: np.ndarray, similarity: np.ndarray) -> list[Group]:
-    neighbours: dict[int, set[int]] = {}
-    for a, b in ends.tolist():
-        neighbours.setdefault(a, set()).add(b)
-        neighbours.setdefault(b, set()).add(a)
+    """Cut a chained component into stars, best-linked centre first.
+
+    The next centre is the node with the most still-unassigned neighbours
+    (ties to the earliest node), found with a lazily updated heap; it takes
+    all those neighbours. Near-linear in the number of links, whatever the
+    size of the component.
+    """
+    nodes, inverse = np.unique(ends, return_inverse=True)
+    local = inverse.reshape(-1, 2)
+    both = np.concatenate((local, local[:, ::-1]))
+    both = both[np.lexsort((both[:, 1], both[:, 0]))]
+    bounds = np.searchsorted(both[:, 0], np.arange(len(nodes) + 1)).tolist()
+    neighbours = both[:, 1].tolist()
+    star_of = [-1] * len(nodes)
+    heap = [(-(bounds[i + 1] - bounds[i]), i) for i in range(len(nodes))]
+    heapq.heapify(heap)
+    stars = 0
+    while heap:
+        key, centre = heapq.heappop(heap)
+        if star_of[centre] >= 0:
+            continue
+        free = [m for m in neighbours[bounds[centre] : bounds[centre + 1]] if star_of[m] < 0]
+        if -len(free) > key:
+            heapq.heappush(heap, (-len(free), centre))
+            continue
+        if not free:
+            continue
+        for m in (centre, *free):
+            star_of[m] = stars
+        stars += 1
+    star_of = np.array(star_of)
+    assigned = np.flatnonzero(star_of >= 0)
+    order = assigned[np.argsort(star_of[assigned], kind="stable")]
+    member_groups = np.split(nodes[order], np.flatnonzero(np.diff(star_of[order])) + 1)
+    inside = (star_of[local[:, 0]] == star_of[local[:, 1]]) & (star_of[local[:, 0]] >= 0)
+    edge_star = star_of[local[inside, 0]]
+    edge_order = np.argsort(edge_star, kind="stable")
+    firsts = np.searchsorted(edge_star[edge_order], np.arange(stars))
+    sims = similarity[inside][edge_order]
+    counts = np.diff(np.append(firsts, len(sims)))
+    means = np.add.reduceat(sims, firsts) / counts
+    lows = np.minimum.reduceat(sims, firsts)
+    degree = np.bincount(local[inside].ravel(), minlength=len(nodes))
     groups = []
-    for centre, star in _stars(sorted(neighbours), neighbours):
-        inside = np.isin(ends[:, 0], star) & np.isin(ends[:, 1], star)
-        sims = similarity[inside]
-        groups.append(Group(np.array(star), centre, float(sims.mean()), float(sims.min())))
+    for members, mean, low in zip(member_groups, means.tolist(), lows.tolist()):
+        index = np.searchsorted(nodes, members)
+        centre = int(members[np.argmax(degree[index])])
+        groups.append(Group(members, centre, mean, low))
     return groups
 
 

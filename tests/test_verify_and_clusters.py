@@ -80,3 +80,13 @@ def test_components_match_a_plain_union_find(n, edges):
         parent[max(ra, rb)] = min(ra, rb)
     links = np.array(edges, dtype=np.int64).reshape(-1, 2)
     assert components(n, links).tolist() == [find(x) for x in range(n)]
+
+
+def test_a_huge_chain_is_cut_into_valid_stars():
+    n = 200_000  # cutting used to be quadratic in the size of the component
+    pairs = np.stack((np.arange(n - 1), np.arange(1, n)), -1)
+    groups, cut = group_links(n, pairs, np.full(n - 1, 0.5))
+    assert cut == 1
+    for g in groups[:1000]:
+        assert all(abs(int(m) - g.representative) <= 1 for m in g.members)
+    assert sum(len(g.members) for g in groups) >= 0.9 * n
