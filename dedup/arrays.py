@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["distinct"]
+__all__ = ["distinct", "distinct_pairs"]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -20,3 +20,9 @@ def distinct(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def distinct_pairs(pairs: np.ndarray) -> np.ndarray:
+    """The distinct rows of an (n, 2) array of row numbers below 2**32, sorted."""
+    codes = distinct((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
+    return np.stack(((codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)), -1)

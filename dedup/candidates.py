@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .arrays import distinct
+from .arrays import distinct, distinct_pairs
 
 __all__ = [
     "RECALL_TARGET",
@@ -160,9 +160,4 @@ def candidate_chunks(
 def candidate_pairs(keys: Iterable[np.ndarray], map_bands: Callable = map) -> np.ndarray:
     """Distinct (i, j) pairs with i < j that share a key in any band, sorted."""
     chunks = list(candidate_chunks(keys, map_bands))
-    if not chunks:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(chunks)
-    n = int(pairs.max()) + 1 if len(pairs) else 1
-    codes = distinct(pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64))
-    return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)
+    return distinct_pairs(np.concatenate(chunks)) if chunks else np.zeros((0, 2), dtype=np.int64)

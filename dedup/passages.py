@@ -55,14 +55,11 @@ class Span(NamedTuple):
 
 
 class _Lines:
-    """Where each line of a text starts, to turn offsets into line numbers."""
+    """Where each line of a text starts, to turn offsets into line numbers
+    when a text has `\\r` line breaks, which `str.count` cannot follow."""
 
     def __init__(self, text: str):
         self.starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
-
-    def number(self, offset: int) -> int:
-        """1-based number of the line holding `offset`."""
-        return bisect_right(self.starts, offset)
 
     def span(self, start: int, end: int) -> Span:
         return Span(start, end, bisect_right(self.starts, start), bisect_right(self.starts, end - 1))

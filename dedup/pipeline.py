@@ -24,7 +24,7 @@ from itertools import repeat
 import numpy as np
 
 from .align import align_runs, merge_spans
-from .arrays import distinct
+from .arrays import distinct, distinct_pairs
 from .candidates import band_keys, candidate_chunks, choose_bands
 from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
@@ -168,10 +168,9 @@ def _size(path: str) -> int:
         return 0
 
 
-def _batches(paths: list[str], parts: int = 1) -> list[list[str]]:
+def _batches(paths: list[str], sizes: list[int], parts: int = 1) -> list[list[str]]:
     """Consecutive runs of paths, about _BATCH_BYTES of input each, and at
     least `parts` runs when there is enough input to share between workers."""
-    sizes = [_size(path) for path in paths]
     limit = max(1 << 16, min(_BATCH_BYTES, sum(sizes) // max(parts, 1)))
     batches: list[list[str]] = []
     batch: list[str] = []
@@ -191,10 +190,11 @@ def _scan_all(
     paths: list[str], settings: Settings, bands: int, rows: int, jobs: int, progress: Progress
 ) -> Iterator[Batch]:
     """scan_batch over every batch, in order, on `jobs` processes."""
-    batches = _batches(paths, parts=4 * jobs if jobs > 1 else 1)
+    sizes = [_size(path) for path in paths]
+    batches = _batches(paths, sizes, parts=4 * jobs if jobs > 1 else 1)
     done = 0
     progress("reading", 0, len(paths))
-    if jobs > 1 and len(batches) > 1 and sum(map(_size, paths)) >= PARALLEL_MIN_BYTES:
+    if jobs > 1 and len(batches) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = pool.map(scan_batch, batches, repeat(settings), repeat(bands), repeat(rows))
             for batch, result in zip(batches, results):
@@ -365,7 +365,7 @@ def find_clusters(
                 contained = (containment >= settings.containment) & (smaller * containment >= MIN_CONTAINED_SHINGLES)
                 verified = (jaccard >= settings.threshold) | contained
                 kept_pairs.append(candidates[verified])
-    verified_pairs = _distinct_pairs(kept_pairs)
+    verified_pairs = distinct_pairs(np.concatenate(kept_pairs)) if kept_pairs else np.zeros((0, 2), np.int64)
     with _timed(timings, "align"):
         graph = link_passages(units, sets, verified_pairs)
     with _timed(timings, "cluster"):
@@ -423,13 +423,6 @@ def _gather_batches(
     np.cumsum(_join(sizes), out=indptr[1:])
     sets = ShingleSets(_join(values, np.uint32), indptr, _join(counts))
     return units, sets, keys_by_band
-
-
-def _distinct_pairs(parts: list[np.ndarray]) -> np.ndarray:
-    """The distinct rows of (i, j) pair arrays, sorted."""
-    pairs = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
-    codes = distinct((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
-    return np.stack(((codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)), -1)
 
 
 def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings) -> list[Group]:
