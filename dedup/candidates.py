@@ -7,11 +7,19 @@ at the threshold a candidate only 30-55% of the time. Here b and r are the
 split that keeps P(threshold) >= RECALL_TARGET with the fewest false
 positives; every candidate is then verified on the real shingle sets, so
 the extra candidates cost time, never accuracy.
+
+Candidates are also screened before verification, by what the band keys
+already say: a pair of units of similar length that really matches shares
+many bands, so those that share only one (at news scale most candidates:
+short sentences sharing a common phrase) are dropped where that loses less
+than 1 - RECALL_TARGET of the pairs at the verification boundary; see
+`two_band_ratio`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,12 +27,16 @@ from .arrays import distinct, distinct_pairs
 
 __all__ = [
     "RECALL_TARGET",
+    "CandidateGroup",
     "band_keys",
     "band_pairs",
-    "candidate_chunks",
+    "candidate_groups",
     "candidate_pairs",
     "candidate_probability",
     "choose_bands",
+    "decode_pairs",
+    "shared_bands",
+    "two_band_ratio",
 ]
 
 RECALL_TARGET = 0.95
@@ -60,11 +72,10 @@ def choose_bands(threshold: float, num_perm: int, recall: float = RECALL_TARGET)
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A (bands, passages) uint32 array: each band's rows hashed to one key.
+    """A (passages, bands) uint32 array: each band's rows hashed to one key.
 
-    Band-major, so that each band is one contiguous array to sort. 32 bits
-    keep memory at 4 bytes per band and passage; two different bands that
-    share a key by chance only add a candidate, which verification drops.
+    32 bits keep memory at 4 bytes per band and passage; two different bands
+    that share a key by chance only add a candidate, which verification drops.
     """
     columns = signatures.T
     keys = np.zeros((bands, len(signatures)), dtype=np.uint64)
@@ -77,7 +88,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     keys ^= keys >> np.uint64(27)
     keys *= np.uint64(0x94D049BB133111EB)
     keys ^= keys >> np.uint64(31)
-    return (keys >> np.uint64(32)).astype(np.uint32)
+    return np.ascontiguousarray((keys >> np.uint64(32)).astype(np.uint32).T)
 
 
 def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -95,19 +106,22 @@ def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
-def band_pairs(band: np.ndarray) -> np.ndarray:
-    """Pairs (as codes i * n + j, i < j) of passages that share a key in one band.
+def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (as codes i * n + j, i < j) of passages that share a key in one
+    band, and the passages that sit in a crowded bucket.
 
     The band is grouped by one plain sort of 64-bit values holding the key
     above the passage's row number, so the sorted array says both which keys
     are equal and where each came from, without an argsort. A bucket of m
     passages gives m(m-1)/2 pairs when small and m-1 pairs (a star on its
     first member) when larger than MAX_BUCKET, so mass repeats such as
-    boilerplate cannot explode into millions of pairs.
+    boilerplate cannot explode into millions of pairs; the members of such
+    crowded buckets are returned too, since not all of their pairs were.
     """
     n = len(band)
+    nothing = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     if n < 2:
-        return np.zeros(0, dtype=np.uint64)
+        return nothing
     bits = np.uint64(max(1, (n - 1).bit_length()))
     packed = (band.astype(np.uint64) << bits) | np.arange(n, dtype=np.uint64)
     packed.sort()
@@ -116,48 +130,95 @@ def band_pairs(band: np.ndarray) -> np.ndarray:
     sizes = np.diff(np.append(starts, n))
     multi = sizes > 1
     if not multi.any():
-        return np.zeros(0, dtype=np.uint64)
+        return nothing
     order = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
     pairs = _pairs_in_groups(order, starts[multi], sizes[multi])
     pairs.sort(axis=1)
-    return pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64)
+    crowded = sizes > MAX_BUCKET
+    crowded_rows = order[np.repeat(starts[crowded], sizes[crowded]) + _ranks(sizes[crowded])]
+    return pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64), crowded_rows
 
 
-def candidate_chunks(
-    keys: Iterable[np.ndarray], map_bands: Callable = map, bands_per_chunk: int = BANDS_PER_CHUNK
-) -> Iterator[np.ndarray]:
-    """Distinct (i, j) candidate pairs, sorted, for each group of `bands_per_chunk` bands.
+def _ranks(sizes: np.ndarray) -> np.ndarray:
+    """0..size-1 for each size, concatenated."""
+    total = int(sizes.sum())
+    return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
-    `keys` gives one uint32 array of band keys per band (a (bands, passages)
-    array, or a generator that assembles each band only when it is needed);
-    bands are independent, so `map_bands` may run `band_pairs` on several
-    processes. Taking the bands a group at a time bounds memory by a group's
-    candidates rather than all of them; a pair that shares bands in two groups
-    comes out in both.
+
+def decode_pairs(codes: np.ndarray, n: int) -> np.ndarray:
+    """(i, j) rows from codes i * n + j."""
+    return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)
+
+
+@dataclass
+class CandidateGroup:
+    """The distinct pairs proposed by bands first_band .. first_band + k - 1.
+
+    `codes` are sorted codes i * n + j; `crowded` lists the passages that sat
+    in a crowded bucket of one of these bands (see `band_pairs`).
     """
-    n = 0
-    group: list[np.ndarray] = []
 
-    def sized(bands: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        nonlocal n
-        for band in bands:
-            n = len(band)
-            yield band
-
-    def decoded(codes: np.ndarray) -> np.ndarray:
-        codes = distinct(codes)
-        return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)
-
-    for done, codes in enumerate(map_bands(band_pairs, sized(keys)), 1):
-        group.append(codes)
-        if done % bands_per_chunk == 0:
-            yield decoded(np.concatenate(group))
-            group = []
-    if group:
-        yield decoded(np.concatenate(group))
+    first_band: int
+    codes: np.ndarray
+    crowded: np.ndarray
 
 
-def candidate_pairs(keys: Iterable[np.ndarray], map_bands: Callable = map) -> np.ndarray:
-    """Distinct (i, j) pairs with i < j that share a key in any band, sorted."""
-    chunks = list(candidate_chunks(keys, map_bands))
-    return distinct_pairs(np.concatenate(chunks)) if chunks else np.zeros((0, 2), dtype=np.int64)
+def candidate_groups(
+    per_band: Iterable[tuple[np.ndarray, np.ndarray]], bands_per_group: int = BANDS_PER_CHUNK
+) -> Iterator[CandidateGroup]:
+    """Join the `band_pairs` results of consecutive bands, `bands_per_group` at a time.
+
+    Taking bands a group at a time bounds memory by one group's candidates
+    rather than all of them. `per_band` may come from several processes.
+    """
+    codes, crowded = [], []
+    first = 0
+    for band, (band_codes, band_crowded) in enumerate(per_band, 1):
+        codes.append(band_codes)
+        crowded.append(band_crowded)
+        if band % bands_per_group == 0:
+            yield CandidateGroup(first, distinct(np.concatenate(codes)), np.concatenate(crowded))
+            codes, crowded, first = [], [], band
+    if codes:
+        yield CandidateGroup(first, distinct(np.concatenate(codes)), np.concatenate(crowded))
+
+
+def candidate_pairs(keys: np.ndarray) -> np.ndarray:
+    """Distinct (i, j) pairs with i < j that share a key in any band, sorted.
+
+    `keys` is a (passages, bands) array from `band_keys`.
+    """
+    per_band = (band_pairs(np.ascontiguousarray(keys[:, band])) for band in range(keys.shape[1]))
+    groups = [decode_pairs(group.codes, len(keys)) for group in candidate_groups(per_band)]
+    return distinct_pairs(np.concatenate(groups)) if groups else np.zeros((0, 2), dtype=np.int64)
+
+
+def shared_bands(keys: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair, how many bands it shares and the first of them (or -1)."""
+    equal = keys[pairs[:, 0]] == keys[pairs[:, 1]]
+    count = equal.sum(axis=1)
+    return count, np.where(count > 0, equal.argmax(axis=1), -1)
+
+
+def _two_or_more(s: float | np.ndarray, bands: int, rows: int) -> float | np.ndarray:
+    """The chance that a pair with Jaccard similarity s shares at least two bands."""
+    p = np.power(s, rows)
+    return 1.0 - (1.0 - p) ** bands - bands * p * (1.0 - p) ** (bands - 1)
+
+
+def two_band_ratio(threshold: float, containment: float, bands: int, rows: int) -> float:
+    """The least length ratio (smaller over larger set) from which a candidate
+    needs two shared bands to be worth verifying; infinity when never.
+
+    Of two units with length ratio q, a pair that passes verification has
+    Jaccard similarity at least min(threshold, c*q / (1 + q - c*q)) (the
+    second term: the smaller unit only just contained in the larger). Where
+    even a pair exactly at that bound shares two bands with probability
+    >= RECALL_TARGET, a candidate sharing one band is almost always a pair of
+    unrelated sentences that share a common phrase, and is dropped. Below the
+    ratio (a short quote inside a long sentence) one band is enough, as before.
+    """
+    ratios = np.linspace(0.0, 1.0, 1001)
+    lowest = np.minimum(threshold, containment * ratios / (1.0 + ratios - containment * ratios))
+    enough = np.flatnonzero(_two_or_more(lowest, bands, rows) >= RECALL_TARGET)
+    return float(ratios[enough[0]]) if len(enough) else float("inf")

@@ -25,7 +25,15 @@ import numpy as np
 
 from .align import align_runs, merge_spans
 from .arrays import distinct, distinct_pairs
-from .candidates import band_keys, candidate_chunks, choose_bands
+from .candidates import (
+    band_keys,
+    band_pairs,
+    candidate_groups,
+    choose_bands,
+    decode_pairs,
+    shared_bands,
+    two_band_ratio,
+)
 from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
 from .passages import split_units
@@ -81,7 +89,7 @@ class Batch:
     errors: list[FileError]
     units: Units
     sets: ShingleSets
-    keys: list[np.ndarray]
+    keys: np.ndarray
     short_units: int
     characters: int
     timings: dict[str, float]
@@ -154,7 +162,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
         errors,
         Units.from_rows(table).take(keep),
         ShingleSets.concat(parts),
-        [np.concatenate([chunk[band] for chunk in keys]) for band in range(bands)],
+        np.concatenate(keys) if keys else np.zeros((0, bands), dtype=np.uint32),
         short_units=len(texts) - len(keep),
         characters=characters,
         timings=timings,
@@ -253,25 +261,62 @@ def link_passages(units: Units, sets: ShingleSets, pairs: np.ndarray) -> Links:
     return Links(node_first, node_last, links[first_of_pair], similarity[first_of_pair])
 
 
-_SHARED: dict[str, ShingleSets] = {}
+_SHARED: dict[str, np.ndarray | ShingleSets] = {}
 
 
-def _similarities_of_shared(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """pair_similarities on the shingle sets a forked worker inherited."""
-    return pair_similarities(_SHARED["sets"], pairs)
+def _band_pairs_of_shared(band: int) -> tuple[np.ndarray, np.ndarray]:
+    """band_pairs on one band of the keys a forked worker inherited."""
+    return band_pairs(np.ascontiguousarray(_SHARED["keys"][:, band]))
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    """One piece of a group of candidates, and what deciding them needs."""
+
+    codes: np.ndarray
+    crowded: np.ndarray
+    first_band: int
+    threshold: float
+    containment: float
+    two_band_ratio: float
+
+
+def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int]:
+    """Screen and verify candidates on the keys and shingle sets a forked
+    worker inherited: (verified pairs, new candidates, pairs compared).
+
+    A pair is new in this group unless it shares an earlier band, where it
+    was already proposed (always, except in a crowded bucket). Of the new
+    ones, a pair whose length ratio is at least `two_band_ratio` must share
+    two bands, and one that cannot pass on size alone is never compared.
+    """
+    keys, sets = _SHARED["keys"], _SHARED["sets"]
+    pairs = decode_pairs(task.codes, len(keys))
+    count, first = shared_bands(keys, pairs)
+    new = (first >= task.first_band) | task.crowded
+    sizes = sets.sizes()
+    small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+    ratio = small / np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+    possible = (ratio >= task.threshold) | (small >= MIN_CONTAINED_SHINGLES)
+    compared = pairs[new & possible & ((count >= 2) | (ratio < task.two_band_ratio))]
+    jaccard, containment = pair_similarities(sets, compared)
+    small = np.minimum(sizes[compared[:, 0]], sizes[compared[:, 1]])
+    contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
+    verified = (jaccard >= task.threshold) | contained
+    return compared[verified], int(new.sum()), len(compared)
 
 
 @contextlib.contextmanager
-def _comparison_pool(sets: ShingleSets, jobs: int) -> Iterator[Callable]:
+def _comparison_pool(shared: dict, jobs: int) -> Iterator[Callable]:
     """Yield a `map(fn, items)` that runs in order on `jobs` forked processes
-    sharing `sets` without copying them (or in this process for one job, or
-    where fork is not available).
+    that see `shared` (in `_SHARED`) without copying it (or in this process
+    for one job, or where fork is not available).
 
-    At most 2 * jobs items are in flight, so a generator of large items
-    (one band of keys each) is never held whole in memory.
+    At most 2 * jobs items are in flight, so a generator of large items is
+    never held whole in memory.
     """
 
-    _SHARED["sets"] = sets
+    _SHARED.update(shared)
     try:
         if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             yield map
@@ -290,6 +335,52 @@ def _comparison_pool(sets: ShingleSets, jobs: int) -> Iterator[Callable]:
             yield ordered
     finally:
         _SHARED.clear()
+
+
+def _verified_pairs(
+    units: Units,
+    sets: ShingleSets,
+    keys: np.ndarray,
+    settings: Settings,
+    bands: int,
+    rows: int,
+    jobs: int,
+    timings: dict[str, float],
+) -> tuple[np.ndarray, int, int]:
+    """All verified pairs (sorted, distinct), the number of distinct
+    candidates and the number of pairs whose shingle sets were compared."""
+    n = len(units)
+    ratio = two_band_ratio(settings.threshold, settings.containment, bands, rows)
+    crowded = np.zeros(n, dtype=bool)
+    candidates = compared = 0
+    kept = []
+    with _comparison_pool({"sets": sets, "keys": keys}, jobs) as pool_map:
+        groups = candidate_groups(pool_map(_band_pairs_of_shared, range(bands if n > 1 else 0)))
+        while True:
+            with _timed(timings, "candidates"):
+                group = next(groups, None)
+            if group is None:
+                break
+            with _timed(timings, "verify"):
+                crowded[group.crowded] = True
+                pieces = np.array_split(group.codes, max(1, min(64, len(group.codes) // 250_000)))
+                tasks = (
+                    _Comparison(
+                        piece,
+                        crowded[piece // np.uint64(n)] | crowded[piece % np.uint64(n)],
+                        group.first_band,
+                        settings.threshold,
+                        settings.containment,
+                        ratio,
+                    )
+                    for piece in pieces
+                )
+                for pairs, new, checked in pool_map(_compare_shared, tasks):
+                    kept.append(pairs)
+                    candidates += new
+                    compared += checked
+    verified = distinct_pairs(np.concatenate(kept)) if kept else np.zeros((0, 2), np.int64)
+    return verified, candidates, compared
 
 
 def default_jobs() -> int:
@@ -337,35 +428,14 @@ def find_clusters(
             timings[stage] = timings.get(stage, 0.0) + seconds
     characters = sum(b.characters for b in batches)
     short_units = sum(b.short_units for b in batches)
-    units, sets, keys_by_band = _gather_batches(batches, doc_offsets, bands)
-
-    def assembled_bands() -> Iterator[np.ndarray]:
-        """Each band's keys, joined only when needed and then let go."""
-        for band in range(bands if units else 0):
-            parts, keys_by_band[band] = keys_by_band[band], []
-            yield np.concatenate(parts)
+    units, sets, keys = _gather_batches(batches, doc_offsets, bands)
 
     report_progress("comparing", 0, 1)
-    candidate_count = 0
-    kept_pairs = []
-    with _comparison_pool(sets, jobs if characters >= PARALLEL_MIN_BYTES else 1) as pool_map:
-        chunks = candidate_chunks(assembled_bands(), map_bands=pool_map)
-        while True:
-            with _timed(timings, "candidates"):
-                candidates = next(chunks, None)
-            if candidates is None:
-                break
-            with _timed(timings, "verify"):
-                candidate_count += len(candidates)
-                pieces = np.array_split(candidates, max(1, min(64, len(candidates) // 250_000)))
-                results = list(pool_map(_similarities_of_shared, pieces))
-                jaccard = np.concatenate([j for j, _ in results])
-                containment = np.concatenate([c for _, c in results])
-                smaller = np.minimum(*(sets.sizes()[candidates[:, side]] for side in (0, 1)))
-                contained = (containment >= settings.containment) & (smaller * containment >= MIN_CONTAINED_SHINGLES)
-                verified = (jaccard >= settings.threshold) | contained
-                kept_pairs.append(candidates[verified])
-    verified_pairs = distinct_pairs(np.concatenate(kept_pairs)) if kept_pairs else np.zeros((0, 2), np.int64)
+    jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
+    verified_pairs, candidate_count, compared_count = _verified_pairs(
+        units, sets, keys, settings, bands, rows, jobs, timings
+    )
+    del keys
     with _timed(timings, "align"):
         graph = link_passages(units, sets, verified_pairs)
     with _timed(timings, "cluster"):
@@ -380,6 +450,7 @@ def find_clusters(
         "passages": len(units),
         "short_passages": short_units,
         "candidate_pairs": candidate_count,
+        "compared_pairs": compared_count,
         "verified_pairs": len(verified_pairs),
         "aligned_passages": len(graph.node_first),
         "chains_cut": chains_cut,
@@ -390,10 +461,12 @@ def find_clusters(
     return Report(_params(settings, bands, rows), stats, clusters, errors, timings)
 
 
-def _join(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
-    """np.concatenate that lets go of each part once it is copied, so that
-    the parts and the whole are never all in memory at once."""
-    out = np.empty(sum(len(p) for p in parts), dtype=parts[0].dtype if parts else dtype)
+def _join(parts: list[np.ndarray], dtype: type = np.int64, width: int | None = None) -> np.ndarray:
+    """np.concatenate (of rows of `width` columns, if given) that lets go of
+    each part once it is copied, so that the parts and the whole are never
+    all in memory at once."""
+    shape = (sum(len(p) for p in parts),) + ((width,) if width is not None else ())
+    out = np.empty(shape, dtype=parts[0].dtype if parts else dtype)
     position = 0
     for i in range(len(parts)):
         part, parts[i] = parts[i], None
@@ -402,27 +475,23 @@ def _join(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
     return out
 
 
-def _gather_batches(
-    batches: list[Batch], doc_offsets: list[int], bands: int
-) -> tuple[Units, ShingleSets, list[list[np.ndarray]]]:
+def _gather_batches(batches: list[Batch], doc_offsets: list[int], bands: int) -> tuple[Units, ShingleSets, np.ndarray]:
     """Join the batches' arrays into one table, emptying the batches as it goes."""
     columns = {name: [] for name in _COLUMNS}
-    values, sizes, counts = [], [], []
-    keys_by_band: list[list[np.ndarray]] = [[] for _ in range(bands)]
+    values, sizes, counts, keys = [], [], [], []
     for batch, offset in zip(batches, doc_offsets):
         for name in _COLUMNS:
             columns[name].append(getattr(batch.units, name) + (offset if name == "doc" else 0))
         values.append(batch.sets.values)
         sizes.append(batch.sets.sizes())
         counts.append(batch.sets.word_counts)
-        for band, keys in zip(keys_by_band, batch.keys):
-            band.append(keys)
+        keys.append(batch.keys)
         batch.units = batch.sets = batch.keys = None  # type: ignore[assignment]
     units = Units(*(_join(columns[name]) for name in _COLUMNS))
     indptr = np.zeros(len(units) + 1, dtype=np.int64)
     np.cumsum(_join(sizes), out=indptr[1:])
     sets = ShingleSets(_join(values, np.uint32), indptr, _join(counts))
-    return units, sets, keys_by_band
+    return units, sets, _join(keys, np.uint32, width=bands)
 
 
 def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings) -> list[Group]:

@@ -139,12 +139,13 @@ class ShingleSets:
     of all its words.
     """
 
-    __slots__ = ("values", "indptr", "word_counts")
+    __slots__ = ("values", "indptr", "word_counts", "_sizes")
 
     def __init__(self, values: np.ndarray, indptr: np.ndarray, word_counts: np.ndarray):
         self.values = values
         self.indptr = indptr
         self.word_counts = word_counts
+        self._sizes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.indptr) - 1
@@ -153,7 +154,10 @@ class ShingleSets:
         return self.values[self.indptr[i] : self.indptr[i + 1]]
 
     def sizes(self) -> np.ndarray:
-        return np.diff(self.indptr)
+        """Shingles per passage, computed once: verification asks for them chunk after chunk."""
+        if self._sizes is None:
+            self._sizes = np.diff(self.indptr)
+        return self._sizes
 
     def take(self, rows: np.ndarray) -> ShingleSets:
         """The sets of `rows`, in that order."""

@@ -7,7 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.candidates import MAX_BUCKET, band_keys, candidate_pairs, candidate_probability, choose_bands
+from dedup.candidates import (
+    MAX_BUCKET,
+    band_keys,
+    band_pairs,
+    candidate_groups,
+    candidate_pairs,
+    candidate_probability,
+    choose_bands,
+    decode_pairs,
+    shared_bands,
+    two_band_ratio,
+)
 
 
 @pytest.mark.parametrize("threshold", [0.2, 0.3, 0.4, 0.5, 0.7, 0.9])
@@ -48,5 +59,58 @@ def test_giant_bucket_gives_a_star_not_all_pairs():
 
 
 def test_no_passages_no_pairs():
-    assert candidate_pairs(np.zeros((8, 0), dtype=np.uint64)).shape == (0, 2)
-    assert candidate_pairs(np.zeros((8, 1), dtype=np.uint64)).shape == (0, 2)
+    assert candidate_pairs(np.zeros((0, 8), dtype=np.uint32)).shape == (0, 2)
+    assert candidate_pairs(np.zeros((1, 8), dtype=np.uint32)).shape == (0, 2)
+
+
+def test_crowded_buckets_report_all_their_members():
+    band = np.array([7] * (MAX_BUCKET + 1) + [1, 1, 2], dtype=np.uint32)
+    codes, crowded = band_pairs(band)
+    assert sorted(crowded.tolist()) == list(range(MAX_BUCKET + 1))
+    assert len(codes) == MAX_BUCKET + 1  # the star, and the pair (65, 66)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2), min_size=6, max_size=6), min_size=2, max_size=40))
+def test_a_candidate_is_new_only_in_the_first_group_that_proposes_it(rows):
+    # The rule the pipeline uses: a pair is new in a group unless it shares an
+    # earlier band (which proposed it then), or a crowded bucket held it back.
+    import dedup.candidates as candidates
+
+    keys = np.array(rows, dtype=np.uint32)  # 6 bands of one row each: keys are the values
+    original = candidates.MAX_BUCKET
+    candidates.MAX_BUCKET = 3  # so that crowded buckets occur
+    try:
+        per_band = [band_pairs(keys[:, b]) for b in range(keys.shape[1])]
+        proposed = set()
+        for codes, _ in per_band:
+            proposed |= {tuple(p) for p in decode_pairs(codes, len(keys)).tolist()}
+        crowded = np.zeros(len(keys), dtype=bool)
+        seen: list[tuple[int, int]] = []
+        for group in candidate_groups(per_band, bands_per_group=2):
+            crowded[group.crowded] = True
+            pairs = decode_pairs(group.codes, len(keys))
+            _, first = shared_bands(keys, pairs)
+            new = (first >= group.first_band) | crowded[pairs[:, 0]] | crowded[pairs[:, 1]]
+            seen += [tuple(p) for p in pairs[new].tolist()]
+    finally:
+        candidates.MAX_BUCKET = original
+    assert set(seen) == proposed
+    never_crowded = [p for p in seen if not (crowded[p[0]] or crowded[p[1]])]
+    assert len(never_crowded) == len(set(never_crowded))
+
+
+@pytest.mark.parametrize(("threshold", "containment", "num_perm"), [(0.4, 0.5, 128), (0.5, 0.8, 128), (0.3, 0.5, 256)])
+def test_two_bands_are_required_only_where_boundary_pairs_almost_always_share_two(threshold, containment, num_perm):
+    bands, rows = choose_bands(min(threshold, containment / (2 - containment)), num_perm)
+    ratio = two_band_ratio(threshold, containment, bands, rows)
+    assert 0 < ratio <= 1
+    for q in (ratio, (ratio + 1) / 2, 1.0):
+        lowest = min(threshold, containment * q / (1 + q - containment * q))
+        p = lowest**rows
+        at_least_two = 1 - (1 - p) ** bands - bands * p * (1 - p) ** (bands - 1)
+        assert at_least_two >= 0.95
+
+
+def test_with_few_bands_one_shared_band_is_always_enough():
+    assert two_band_ratio(0.9, 0.9, 10, 12) == float("inf")
