@@ -15,7 +15,8 @@ edited copies of real paragraphs into other articles, runs
   8 normalised words in common (natural reuse in the base articles);
 - LSH recall: the share of unit pairs at or above the Jaccard threshold by
   exact brute force (sparse matrix product over all units) that LSH made
-  candidates: the ceiling for any MinHash method at that threshold;
+  candidates and the band-key screen let through to verification: the
+  ceiling for any MinHash method at that threshold;
 - the labelled seed pairs (tests/fixtures/seed_reuse.json) found, by category;
 - chained components that clustering had to cut.
 """
@@ -40,9 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dedup import Settings  # noqa: E402
-from dedup.candidates import candidate_pairs, choose_bands  # noqa: E402
+from dedup.candidates import candidate_pairs, choose_bands, screen_pairs, two_band_ratio  # noqa: E402
 from dedup.passages import split_paragraphs, split_sentences  # noqa: E402
-from dedup.pipeline import scan_batch  # noqa: E402
+from dedup.pipeline import MIN_CONTAINED_SHINGLES, scan_batch  # noqa: E402
 from dedup.shingles import words  # noqa: E402
 
 KINDS = [
@@ -260,7 +261,10 @@ def lsh_recall(folder: Path, settings: Settings) -> tuple[float, int, float, int
     sizes = sets.sizes().astype(np.float64)
     jac = shared / (sizes[i] + sizes[j] - shared)
     cont = shared / np.minimum(sizes[i], sizes[j])
-    candidates = {tuple(p) for p in candidate_pairs(batch.keys).tolist()}
+    pairs = candidate_pairs(batch.keys)
+    ratio = two_band_ratio(settings.threshold, settings.containment, bands, rows)
+    worth, _ = screen_pairs(batch.keys, pairs, sets.sizes(), settings.threshold, ratio, MIN_CONTAINED_SHINGLES)
+    candidates = {tuple(p) for p in pairs[worth].tolist()}
     truth_j = [(a, b) for a, b in zip(i[jac >= settings.threshold], j[jac >= settings.threshold])]
     truth_c = [(a, b) for a, b in zip(i[cont >= settings.containment], j[cont >= settings.containment])]
     rec_j = sum((int(a), int(b)) in candidates for a, b in truth_j) / max(len(truth_j), 1)

@@ -35,6 +35,7 @@ __all__ = [
     "candidate_probability",
     "choose_bands",
     "decode_pairs",
+    "screen_pairs",
     "shared_bands",
     "two_band_ratio",
 ]
@@ -198,6 +199,24 @@ def shared_bands(keys: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.nd
     equal = keys[pairs[:, 0]] == keys[pairs[:, 1]]
     count = equal.sum(axis=1)
     return count, np.where(count > 0, equal.argmax(axis=1), -1)
+
+
+def screen_pairs(
+    keys: np.ndarray, pairs: np.ndarray, sizes: np.ndarray, threshold: float, ratio_for_two: float, min_shared: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidate pairs are worth verifying, and the first band each shares.
+
+    A pair cannot pass when its sets' sizes alone rule it out (Jaccard is at
+    most the length ratio; containment needs `min_shared` shingles in
+    common); a pair of length ratio at least `ratio_for_two` (see
+    `two_band_ratio`) must share two bands.
+    """
+    count, first = shared_bands(keys, pairs)
+    a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    small = np.minimum(a, b)
+    ratio = small / np.maximum(np.maximum(a, b), 1)
+    possible = (ratio >= threshold) | (small >= min_shared)
+    return possible & ((count >= 2) | (ratio < ratio_for_two)), first
 
 
 def _two_or_more(s: float | np.ndarray, bands: int, rows: int) -> float | np.ndarray:

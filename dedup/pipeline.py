@@ -31,7 +31,7 @@ from .candidates import (
     candidate_groups,
     choose_bands,
     decode_pairs,
-    shared_bands,
+    screen_pairs,
     two_band_ratio,
 )
 from .clusters import Group, group_links
@@ -286,21 +286,16 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int]:
     worker inherited: (verified pairs, new candidates, pairs compared).
 
     A pair is new in this group unless it shares an earlier band, where it
-    was already proposed (always, except in a crowded bucket). Of the new
-    ones, a pair whose length ratio is at least `two_band_ratio` must share
-    two bands, and one that cannot pass on size alone is never compared.
+    was already proposed (always, except in a crowded bucket); new pairs that
+    `screen_pairs` finds worth it are verified.
     """
     keys, sets = _SHARED["keys"], _SHARED["sets"]
     pairs = decode_pairs(task.codes, len(keys))
-    count, first = shared_bands(keys, pairs)
+    worth, first = screen_pairs(keys, pairs, sets.sizes(), task.threshold, task.two_band_ratio, MIN_CONTAINED_SHINGLES)
     new = (first >= task.first_band) | task.crowded
-    sizes = sets.sizes()
-    small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-    ratio = small / np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-    possible = (ratio >= task.threshold) | (small >= MIN_CONTAINED_SHINGLES)
-    compared = pairs[new & possible & ((count >= 2) | (ratio < task.two_band_ratio))]
+    compared = pairs[new & worth]
     jaccard, containment = pair_similarities(sets, compared)
-    small = np.minimum(sizes[compared[:, 0]], sizes[compared[:, 1]])
+    small = np.minimum(*(sets.sizes()[compared[:, side]] for side in (0, 1)))
     contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
     verified = (jaccard >= task.threshold) | contained
     return compared[verified], int(new.sum()), len(compared)

@@ -16,6 +16,7 @@ from dedup.candidates import (
     candidate_probability,
     choose_bands,
     decode_pairs,
+    screen_pairs,
     shared_bands,
     two_band_ratio,
 )
@@ -114,3 +115,15 @@ def test_two_bands_are_required_only_where_boundary_pairs_almost_always_share_tw
 
 def test_with_few_bands_one_shared_band_is_always_enough():
     assert two_band_ratio(0.9, 0.9, 10, 12) == float("inf")
+
+
+def test_screen_drops_pairs_of_similar_length_sharing_one_band_and_pairs_ruled_out_by_size():
+    keys = np.array([[1, 2, 3], [1, 9, 9], [1, 2, 8], [5, 9, 7], [5, 6, 6], [4, 4, 4]], dtype=np.uint32)
+    sizes = np.array([20, 18, 22, 40, 10, 3])
+    pairs = np.array([[0, 1], [0, 2], [3, 4], [3, 5], [4, 5]])
+    keys[5] = keys[3]  # 3 and 5 share every band, but 3 shingles can never match 40
+    worth, first = screen_pairs(keys, pairs, sizes, threshold=0.4, ratio_for_two=0.74, min_shared=8)
+    # similar length, one band: dropped; similar length, two bands: kept;
+    # a short unit in a long one (ratio 0.25) needs only one band
+    assert worth.tolist() == [False, True, True, False, False]
+    assert first.tolist() == [0, 0, 0, 0, 0]
