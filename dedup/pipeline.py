@@ -12,6 +12,7 @@ the end, so memory follows the number of passages, not the size of the input.
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import time
@@ -50,6 +51,7 @@ MIN_CONTAINED_SHINGLES = 8
 _BATCH_BYTES = 4 << 20
 _SHINGLE_CHARS = 4 << 20
 PARALLEL_MIN_BYTES = 4 << 20
+PARALLEL_MIN_FILES = 2000
 _COLUMNS = ("doc", "start", "end", "line_start", "line_end", "ordinal")
 
 
@@ -438,7 +440,7 @@ def find_clusters(
         groups = _filter_groups(groups, units.doc[graph.node_first], settings)
     report_progress("comparing", 1, 1)
     with _timed(timings, "member text"):
-        clusters = _build_clusters(groups, graph, units, sets, doc_paths, doc_encodings, errors)
+        clusters = _build_clusters(groups, graph, units, sets, doc_paths, doc_encodings, errors, jobs)
     stats = {
         "files": len(doc_paths),
         "characters": characters,
@@ -510,6 +512,7 @@ def _build_clusters(
     doc_paths: list[str],
     doc_encodings: list[str],
     errors: list[FileError],
+    jobs: int,
 ) -> list[Cluster]:
     if not groups:
         return []
@@ -522,7 +525,7 @@ def _build_clusters(
         int(node): (int(units.doc[first[node]]), int(units.start[first[node]]), int(units.end[last[node]]))
         for node in distinct(members)
     }
-    texts = _member_texts(spans, doc_paths, doc_encodings, errors)
+    texts = _member_texts(spans, doc_paths, doc_encodings, errors, jobs)
 
     ranked = []
     position = 0
@@ -563,24 +566,38 @@ def _build_clusters(
     ]
 
 
+def _slices_of_file(task: tuple[str, str, list[tuple[int, int, int]]]) -> tuple[list[tuple[int, str]], str | None]:
+    """Re-read one file and cut out the given (node, start, end) slices, or say why it could not be read."""
+    path, encoding, slices = task
+    try:
+        text = read_text(path, encoding)
+    except (OSError, UnicodeDecodeError) as e:
+        return [], f"changed or vanished during the scan: {e}"
+    return [(node, text[start:end]) for node, start, end in slices], None
+
+
 def _member_texts(
     spans: dict[int, tuple[int, int, int]],
     doc_paths: list[str],
     doc_encodings: list[str],
     errors: list[FileError],
+    jobs: int,
 ) -> dict[int, str]:
-    """Re-read each file holding a member once and slice out the members' text."""
-    by_doc: dict[int, list[int]] = {}
-    for node, (doc, _, _) in spans.items():
-        by_doc.setdefault(doc, []).append(node)
+    """Re-read each file holding a member once (on `jobs` processes when
+    there are many) and slice out the members' text."""
+    by_doc: dict[int, list[tuple[int, int, int]]] = {}
+    for node, (doc, start, end) in spans.items():
+        by_doc.setdefault(doc, []).append((node, start, end))
+    docs = sorted(by_doc)
+    tasks = [(doc_paths[doc], doc_encodings[doc], by_doc[doc]) for doc in docs]
     texts: dict[int, str] = {}
-    for doc in sorted(by_doc):
-        try:
-            text = read_text(doc_paths[doc], doc_encodings[doc])
-        except (OSError, UnicodeDecodeError) as e:
-            errors.append(FileError(doc_paths[doc], f"changed or vanished during the scan: {e}"))
-            continue
-        for node in by_doc[doc]:
-            _, start, end = spans[node]
-            texts[node] = text[start:end]
+    with contextlib.ExitStack() as stack:
+        read = map
+        if jobs > 1 and len(tasks) >= PARALLEL_MIN_FILES:
+            pool = stack.enter_context(ProcessPoolExecutor(jobs))
+            read = functools.partial(pool.map, chunksize=256)
+        for doc, (slices, failure) in zip(docs, read(_slices_of_file, tasks)):
+            if failure:
+                errors.append(FileError(doc_paths[doc], failure))
+            texts.update(slices)
     return texts

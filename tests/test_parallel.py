@@ -33,6 +33,7 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(pipeline, "_BATCH_BYTES", 4096)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(pipeline, "_SHINGLE_CHARS", 2000)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 1)
 
 
 @needs_seeds
@@ -91,3 +92,21 @@ def test_signature_prefix_equals_the_first_columns():
     sets = shingle_sets(["one two three four five six", "seven eight nine ten eleven"], 3)
     full = minhash_signatures(sets, 128, 1)
     assert np.array_equal(minhash_signatures(sets, 128, 1, columns=40), full[:, :40])
+
+
+def test_a_file_that_vanishes_before_its_text_is_re_read_is_reported(tmp_path, monkeypatch):
+    story = "The council agreed on Tuesday to rebuild the old harbour wall before the winter storms arrive.\n"
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(story, encoding="utf-8")
+    real_read = pipeline.read_text
+
+    def read_text(path: str, encoding: str) -> str:
+        if path.endswith("b.txt"):
+            raise FileNotFoundError(path)
+        return real_read(path, encoding)
+
+    monkeypatch.setattr(pipeline, "read_text", read_text)
+    report = find_clusters([str(tmp_path)])
+    assert [e.path.endswith("b.txt") and "vanished" in e.message for e in report.errors] == [True]
+    (cluster,) = report.clusters
+    assert sorted(m.path[-5:] for m in cluster.members) == ["a.txt", "c.txt"]
