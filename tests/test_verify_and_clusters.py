@@ -90,3 +90,19 @@ def test_a_huge_chain_is_cut_into_valid_stars():
     for g in groups[:1000]:
         assert all(abs(int(m) - g.representative) <= 1 for m in g.members)
     assert sum(len(g.members) for g in groups) >= 0.9 * n
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 60), min_size=1, max_size=30), min_size=2, max_size=12), st.data())
+def test_similarities_are_the_same_when_counted_in_small_chunks(groups, data):
+    import dedup.verify as verify
+
+    n = len(groups)
+    pairs = np.array(data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1)))
+    whole = verify.intersection_sizes(make_sets(groups), pairs)
+    original, verify._CHUNK = verify._CHUNK, 7
+    try:
+        assert verify.intersection_sizes(make_sets(groups), pairs).tolist() == whole.tolist()
+    finally:
+        verify._CHUNK = original
+    assert whole.tolist() == [len(groups[a] & groups[b]) for a, b in pairs]
