@@ -1,4 +1,4 @@
-"""Split a document into passages with exact offsets and line numbers.
+"""Split documents into passages with exact offsets and line numbers.
 
 News text arrives in two shapes: one paragraph per line (often with no blank
 lines at all), and blank-line-separated blocks that may be hard-wrapped at a
@@ -14,35 +14,85 @@ space and a capital letter, digit or opening quote, unless the word before
 the stop is a known abbreviation or an initial; `。！？` end a sentence
 wherever they stand.
 
-Every pass over the text is one regular expression over the whole document;
-Python code then runs once per line or sentence, not per character.
+A whole batch of documents is split at once: its text becomes one array of
+code points, each character gets its classes from a table, and lines,
+paragraphs, sentence ends and the joining of short sentences are array
+operations over all documents together. Python code runs only for a full
+stop after a short word (is it "Mr."?) and for the rare unit longer than
+MAX_UNIT_CHARS.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["UNITS", "WRAP_WIDTH", "Span", "split_paragraphs", "split_sentences", "split_units"]
+import numpy as np
+
+__all__ = [
+    "ABBREVIATIONS",
+    "UNITS",
+    "WRAP_WIDTH",
+    "Span",
+    "UnitTable",
+    "split_documents",
+    "split_paragraphs",
+    "split_sentences",
+    "split_units",
+]
 
 UNITS = ("sentence", "paragraph", "document")
 WRAP_WIDTH = 80
 MAX_UNIT_CHARS = 100_000
+GROUP_CHARS = 4 << 20
 _LONG_LINES_ALLOWED = 0.05
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-# A line's indentation and its content without surrounding spaces; blank lines never match.
-_CONTENT = re.compile(r"(?<![^\r\n])([^\S\r\n]*)([^\r\n]*\S)")
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt capt cpl adm gov sen rep rev hon fr inc ltd co corp plc no nos "
     "vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m "
     "mt ft".split()
 )
-_SENTENCE_END = re.compile("[.!?…]+[\"'”’»)\\]]*(\\s+)(?=[\"'“‘«(\\[]*[^\\W_a-zà-ÿа-яё])")
-_LAST_WORD = re.compile(r"(\w+(?:\.\w+)*)\.$")
-_CJK_SENTENCE_END = re.compile("[。！？]+[」』”]*")
+_LONGEST_ABBREVIATION = max(map(len, ABBREVIATIONS))
+_LAST_WORD = re.compile(r"(\w+(?:\.\w+)*)$")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 _SPACE = re.compile(r"\s")
 _NOT_SPACE = re.compile(r"\S")
+
+# Character classes, one bit each, looked up per code point.
+_WORD, _SPACE_BIT, _LOWER, _STOP, _CLOSER, _OPENER, _CJK_STOP, _CJK_CLOSER, _KNOWN = (1 << i for i in range(9))
+_CLASS_TABLE = np.zeros(0x110000, dtype=np.uint16)
+
+
+def _classes_of(char: str) -> int:
+    bits = _KNOWN
+    if char.isalnum() or char == "_":
+        bits |= _WORD
+    if char.isspace():
+        bits |= _SPACE_BIT
+    if "a" <= char <= "z" or "à" <= char <= "ÿ" or "а" <= char <= "я" or char == "ё":
+        bits |= _LOWER
+    for chars, bit in (
+        (".!?…", _STOP),
+        ("\"'”’»)]", _CLOSER),
+        ("\"'“‘«([", _OPENER),
+        ("。！？", _CJK_STOP),
+        ("」』”", _CJK_CLOSER),
+    ):
+        if char in chars:
+            bits |= bit
+    return bits
+
+
+def _classes(points: np.ndarray) -> np.ndarray:
+    """The class bits of every code point, filling the table for new ones."""
+    found = _CLASS_TABLE[points]
+    unknown = (found & _KNOWN) == 0
+    if unknown.any():
+        for point in np.unique(points[unknown]).tolist():
+            _CLASS_TABLE[point] = _classes_of(chr(point))
+        found = _CLASS_TABLE[points]
+    return found
 
 
 class Span(NamedTuple):
@@ -54,149 +104,360 @@ class Span(NamedTuple):
     line_end: int
 
 
-class _Lines:
-    """Where each line of a text starts, to turn offsets into line numbers
-    when a text has `\\r` line breaks, which `str.count` cannot follow."""
+@dataclass
+class UnitTable:
+    """The units of many documents, one row each, in reading order.
 
-    def __init__(self, text: str):
-        self.starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+    Offsets are within the unit's own document; `ordinal` numbers the units
+    of each document from 0.
+    """
 
-    def span(self, start: int, end: int) -> Span:
-        return Span(start, end, bisect_right(self.starts, start), bisect_right(self.starts, end - 1))
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    line_start: np.ndarray
+    line_end: np.ndarray
+    ordinal: np.ndarray
+
+    COLUMNS = ("doc", "start", "end", "line_start", "line_end", "ordinal")
+
+    def take(self, rows: np.ndarray) -> UnitTable:
+        return UnitTable(*(getattr(self, name)[rows] for name in self.COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def spans(self) -> list[Span]:
+        return [
+            Span(*row) for row in zip(*(a.tolist() for a in (self.start, self.end, self.line_start, self.line_end)))
+        ]
 
 
-def _line_breaks(text: str, start: int, end: int) -> int:
+def _first_from(where: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+    """For each of `positions`, the first of the sorted `where` at or after it (n if none)."""
+    index = np.searchsorted(where, positions)
+    found = where[np.minimum(index, len(where) - 1)] if len(where) else np.full(len(positions), n)
+    return np.where(index < len(where), found, n)
+
+
+def _skip(flags: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Move each position past the run of True `flags` it stands on (to len(flags) at the end).
+
+    For short runs (stops, quotes), one step per character of the longest run.
+    """
+    n = len(flags)
+    positions = positions.copy()
+    moving = np.flatnonzero(positions < n)
+    while len(moving):
+        moving = moving[flags[positions[moving]]]
+        positions[moving] += 1
+        moving = moving[positions[moving] < n]
+    return positions
+
+
+def _lasts(firsts: np.ndarray, n: int) -> np.ndarray:
+    """The last index of each run, given where runs of n items begin."""
+    return np.append(firsts[1:], n)[: len(firsts)] - 1
+
+
+def _segment_starts(keys: np.ndarray) -> np.ndarray:
+    """True where a run of equal consecutive keys begins."""
+    starts = np.ones(len(keys), dtype=bool)
+    if len(keys):
+        starts[1:] = keys[1:] != keys[:-1]
+    return starts
+
+
+class _Batch:
+    """The documents of a batch as one array of code points, separated by newlines."""
+
+    def __init__(self, texts: Sequence[str]):
+        self.texts = texts
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        self.offsets = np.concatenate(([0], np.cumsum(lengths + 1)))[:-1]
+        self.joined = "\n".join(texts) + "\n"
+        self.points = np.frombuffer(self.joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.classes = _classes(self.points)
+        newline = (self.points == 10) | (self.points == 13)
+        self.newlines = np.flatnonzero(newline)
+        # a line break is \r\n, \r or \n; each is counted at its last character
+        crlf = self.newlines[:-1][(self.points[self.newlines[:-1]] == 13) & (self.points[self.newlines[:-1] + 1] == 10)]
+        self.breaks = np.setdiff1d(self.newlines, crlf, assume_unique=True)
+        self.space = (self.classes & _SPACE_BIT) != 0
+        self.text_chars = np.flatnonzero(~self.space)
+
+    def breaks_before(self, positions: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.breaks, positions)
+
+    def next_text(self, positions: np.ndarray) -> np.ndarray:
+        """The first non-space character at or after each position."""
+        return _first_from(self.text_chars, positions, len(self.points))
+
+    def doc_of(self, positions: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.offsets, positions, side="right") - 1
+
+    def line_of(self, positions: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """1-based line number of each position within its document."""
+        return 1 + self.breaks_before(positions) - self.breaks_before(self.offsets[docs])
+
+
+def _paragraphs(batch: _Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(doc, start, end) of every paragraph, positions in the joined text."""
+    line_ends = batch.newlines
+    line_starts = np.concatenate(([0], line_ends + 1))[:-1]
+    # first and last non-space character of each line
+    content = batch.text_chars
+    first = np.searchsorted(content, line_starts)
+    last = np.searchsorted(content, line_ends) - 1
+    has_content = (first < len(content)) & (first <= last)
+    first_at = content[np.minimum(first, len(content) - 1)] if len(content) else first
+    has_content &= first_at < line_ends
+    line_start = line_starts[has_content]
+    c_start = first_at[has_content]
+    c_end = content[last[has_content]] + 1 if len(content) else c_start
+    if not len(line_start):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    doc = batch.doc_of(line_start)
+    lines_per_doc = np.bincount(doc, minlength=len(batch.texts))
+    long_per_doc = np.bincount(doc, weights=(c_end - line_start) > WRAP_WIDTH, minlength=len(batch.texts))
+    one_per_line = long_per_doc > _LONG_LINES_ALLOWED * lines_per_doc
+    new_doc = _segment_starts(doc)
+    gap = np.ones(len(line_start), dtype=np.int64) * 2
+    gap[1:] = batch.breaks_before(line_start[1:]) - batch.breaks_before(c_end[:-1])
+    block_start = new_doc | (gap > 1)
+    indent = c_start - line_start
+    blocks = np.flatnonzero(block_start)
+    base = np.minimum.reduceat(indent, blocks)[np.cumsum(block_start) - 1]
+    para_start = block_start | (indent > base) | one_per_line[doc]
+    firsts = np.flatnonzero(para_start)
+    lasts = _lasts(firsts, len(line_start))
+    return doc[firsts], c_start[firsts], c_end[lasts]
+
+
+def _abbreviation_or_initial(text: str, stop: int) -> bool:
+    """Is the full stop at `stop` that of an initial ("J.") or a known abbreviation ("Mr.", "U.S.")?"""
+    word = _LAST_WORD.search(text, max(0, stop - 24), stop)
+    return bool(word) and (len(word.group(1)) == 1 or word.group(1).lower() in ABBREVIATIONS)
+
+
+def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
+    """False for the stops that are the full stop of an initial or a known abbreviation.
+
+    Only a full stop right after 1 to 6 letters can be one. A plain word is
+    looked up in ABBREVIATIONS directly; a dotted one ("U.S.") goes through
+    the regular expression that defines what the word before a stop is.
+    """
+    keep = np.ones(len(stops), dtype=bool)
+    points, word = batch.points, (batch.classes & _WORD) != 0
+    word_start = stops.copy()
+    moving = np.flatnonzero(points[stops] == 46)
+    for _ in range(_LONGEST_ABBREVIATION + 1):
+        moving = moving[word_start[moving] > 0]
+        moving = moving[word[word_start[moving] - 1]]
+        word_start[moving] -= 1
+    letters = stops - word_start
+    maybe = (points[stops] == 46) & (letters >= 1) & (letters <= _LONGEST_ABBREVIATION)
+    dotted = maybe & (word_start >= 2)
+    dotted[dotted] = (points[word_start[dotted] - 1] == 46) & word[word_start[dotted] - 2]
+    keep[maybe & ~dotted & (letters == 1)] = False
+    plain = np.flatnonzero(maybe & ~dotted & (letters > 1))
+    joined = batch.joined
+    keep[plain] = [
+        joined[a:b].lower() not in ABBREVIATIONS for a, b in zip(word_start[plain].tolist(), stops[plain].tolist())
+    ]
+    for i in np.flatnonzero(dotted).tolist():
+        keep[i] = not _abbreviation_or_initial(joined, int(stops[i]))
+    return keep
+
+
+def _sentence_cuts(batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
+    """Where each sentence ends, and where the text after it starts, sorted."""
+    classes, points, n = batch.classes, batch.points, len(batch.points)
+    is_stop = (classes & _STOP) != 0
+    run = np.flatnonzero(is_stop & ~np.concatenate(([False], is_stop[:-1])))
+    ends = _skip((classes & _CLOSER) != 0, _skip(is_stop, run))
+    ok = ends < n
+    ok[ok] = batch.space[ends[ok]]
+    after = batch.next_text(np.where(ok, ends, n - 1))
+    ok &= after < n
+    opened = _skip((classes & _OPENER) != 0, np.where(ok, after, n - 1))
+    ok &= opened < n
+    capital = ((classes & _WORD) != 0) & ((classes & _LOWER) == 0) & (points != 95)
+    ok[ok] = capital[opened[ok]]
+    run, ends, after = run[ok], ends[ok], after[ok]
+    keep = _not_abbreviations(batch, run)
+    ends, after = ends[keep], after[keep]
+    cjk = (classes & _CJK_STOP) != 0
+    cjk_run = np.flatnonzero(cjk & ~np.concatenate(([False], cjk[:-1])))
+    if len(cjk_run):
+        cjk_end = _skip((classes & _CJK_CLOSER) != 0, _skip(cjk, cjk_run))
+        ends, after = np.concatenate((ends, cjk_end)), np.concatenate((after, cjk_end))
+        order = np.lexsort((after, ends))
+        ends, after = ends[order], after[order]
+    return ends, after
+
+
+def _sentences(batch: _Batch, doc: np.ndarray, p_start: np.ndarray, p_end: np.ndarray, min_words: int):
+    """(doc, start, end) of every sentence, short ones joined to a neighbour."""
+    ends, after = _sentence_cuts(batch)
+    first = np.searchsorted(ends, p_start, side="right")
+    last = np.searchsorted(ends, p_end, side="left")
+    cuts = np.maximum(last - first, 0)
+    # sentences of a paragraph: [p_start, cut 1), [after 1, cut 2), ..., [after k, p_end)
+    counts = cuts + 1
+    para = np.repeat(np.arange(len(p_start)), counts)
+    rank = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    cut_index = first[para] + rank
+    is_last = rank == cuts[para]
+    is_first = rank == 0
+    end = np.where(is_last, p_end[para], ends[np.minimum(cut_index, len(ends) - 1)] if len(ends) else 0)
+    previous = np.maximum(cut_index - 1, 0)
+    start = np.where(is_first, p_start[para], after[previous] if len(after) else 0)
+    shift = ~is_first & (start < p_end[para])
+    shift[shift] = batch.space[start[shift]]
+    start[shift] = batch.next_text(start[shift])
+    keep = end > start
+    para, start, end = para[keep], start[keep], end[keep]
+    gaps = np.flatnonzero((batch.points == 32) | (batch.points == 10))
+    count = np.searchsorted(gaps, end) - np.searchsorted(gaps, start)
+    short = (count + 1 < min_words) & ~((count == 0) & (end - start >= 2 * min_words))
+    new_para = _segment_starts(para)
+    longs = np.cumsum(~short)
+    longs_before = longs - (~short) - np.maximum.accumulate(np.where(new_para, longs - (~short), 0))
+    piece_start = new_para | (~short & (longs_before > 0))
+    firsts = np.flatnonzero(piece_start)
+    lasts = _lasts(firsts, len(start))
+    return doc[para[firsts]], start[firsts], end[lasts]
+
+
+def _line_breaks(text: str, end: int) -> int:
+    """Line breaks (\\r\\n, \\r or \\n) in text[:end]."""
     if "\r" not in text:
-        return text.count("\n", start, end)
-    return len(_NEWLINE.findall(text, start, end))
+        return text.count("\n", 0, end)
+    return sum(1 for _ in _NEWLINE.finditer(text, 0, end))
 
 
-def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
-    contents = [(m.start(), m.start(2), m.end(2)) for m in _CONTENT.finditer(text)]
-    if not contents:
-        return []
-    long_lines = sum(end - line > WRAP_WIDTH for line, _, end in contents)
-    if long_lines > _LONG_LINES_ALLOWED * len(contents):
-        return [(start, end) for _, start, end in contents]
-    firsts = [0] + [i for i in range(1, len(contents)) if _line_breaks(text, contents[i - 1][2], contents[i][0]) > 1]
-    if len(firsts) == len(contents):
-        return [(start, end) for _, start, end in contents]
-    bounds: list[tuple[int, int]] = []
-    for first, after in zip(firsts, [*firsts[1:], len(contents)]):
-        block = contents[first:after]
-        base = min(start - line for line, start, _ in block)
-        bounds.append(block[0][1:])
-        for line, start, end in block[1:]:
-            if start - line > base:
-                bounds.append((start, end))
-            else:
-                bounds[-1] = (bounds[-1][0], end)
-    return bounds
+def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a unit longer than MAX_UNIT_CHARS at spaces, so one huge line cannot
+    hold the whole of a file in a single unit."""
+    out = []
+    while end - start > MAX_UNIT_CHARS:
+        space = _SPACE.search(text, start + MAX_UNIT_CHARS // 2, start + MAX_UNIT_CHARS)
+        cut = space.start() if space else start + MAX_UNIT_CHARS
+        out.append((start, cut))
+        after = _NOT_SPACE.search(text, cut, end)
+        start = after.start() if after else end
+    if end > start:
+        out.append((start, end))
+    return out
 
 
-def _spans(text: str, bounds: list[tuple[int, int]]) -> list[Span]:
-    """Spans with line numbers, for bounds in reading order."""
-    if "\r" in text:
-        lines = _Lines(text)
-        return [lines.span(start, end) for start, end in bounds]
-    spans = []
-    line, position = 1, 0
-    for start, end in bounds:
-        line += text.count("\n", position, start)
-        last = line + text.count("\n", start, end)
-        spans.append(Span(start, end, line, last))
-        line, position = last, end
-    return spans
+def _split_group(texts: Sequence[str], unit: str, min_words: int) -> UnitTable:
+    """split_documents for a group of documents small enough to hold as arrays."""
+    batch = _Batch(texts)
+    doc, start, end = _paragraphs(batch)
+    if unit == "sentence":
+        doc, start, end = _sentences(batch, doc, start, end, min_words)
+    elif unit == "document" and len(doc):
+        firsts = np.flatnonzero(_segment_starts(doc))
+        lasts = _lasts(firsts, len(doc))
+        doc, start, end = doc[firsts], start[firsts], end[lasts]
+    start, end = start - batch.offsets[doc], end - batch.offsets[doc]
+    long = np.flatnonzero(end - start > MAX_UNIT_CHARS)
+    if len(long):
+        pieces = {i: _cut_long(texts[doc[i]], int(start[i]), int(end[i])) for i in long.tolist()}
+        repeat = np.ones(len(doc), dtype=np.int64)
+        repeat[long] = [len(pieces[i]) for i in long.tolist()]
+        doc, start, end = np.repeat(doc, repeat), np.repeat(start, repeat), np.repeat(end, repeat)
+        at = np.cumsum(repeat) - repeat
+        for i, cuts in pieces.items():
+            start[at[i] : at[i] + len(cuts)] = [s for s, _ in cuts]
+            end[at[i] : at[i] + len(cuts)] = [e for _, e in cuts]
+    absolute = batch.offsets[doc]
+    line_start = batch.line_of(absolute + start, doc)
+    line_end = batch.line_of(absolute + end, doc)
+    return UnitTable(doc, start, end, line_start, line_end, np.zeros(len(doc), dtype=np.int64))
 
 
-def split_paragraphs(text: str) -> list[Span]:
-    """Paragraphs of `text`, trimmed of surrounding whitespace, in order."""
-    return _spans(text, _paragraph_bounds(text))
+def _pieces(text: str) -> list[int]:
+    """Where to cut a document longer than GROUP_CHARS: at a line break, or
+    failing that a space, in the second half of each GROUP_CHARS window."""
+    cuts = [0]
+    while len(text) - cuts[-1] > GROUP_CHARS:
+        low, high = cuts[-1] + GROUP_CHARS // 2, cuts[-1] + GROUP_CHARS
+        cut = text.rfind("\n", low, high) + 1 or text.rfind(" ", low, high) + 1 or high
+        cuts.append(cut)
+    return cuts
 
 
-def _ends_sentence(text: str, stop: int) -> bool:
-    """False for the full stop of an initial ("J. R.") or a known abbreviation ("Mr.", "U.S.")."""
-    if text[stop] != ".":
-        return True
-    word = _LAST_WORD.search(text, max(0, stop - 24), stop + 1)
-    return not word or (len(word.group(1)) > 1 and word.group(1).lower() not in ABBREVIATIONS)
-
-
-def _sentence_cuts(text: str) -> tuple[list[int], list[int]]:
-    """Where each sentence ends, and where the text after it starts."""
-    cuts = [(m.start(1), m.end()) for m in _SENTENCE_END.finditer(text) if _ends_sentence(text, m.start())]
-    if "。" in text or "！" in text or "？" in text:
-        cuts = sorted(cuts + [(m.end(), m.end()) for m in _CJK_SENTENCE_END.finditer(text)])
-    return [end for end, _ in cuts], [start for _, start in cuts]
-
-
-def _is_short(text: str, start: int, end: int, min_words: int) -> bool:
-    spaces = text.count(" ", start, end) + text.count("\n", start, end)
-    if spaces == 0 and end - start >= 2 * min_words:
-        return False  # a script written without spaces
-    return spaces + 1 < min_words
-
-
-def _sentence_bounds(text: str, paragraphs: list[tuple[int, int]], min_words: int) -> list[tuple[int, int]]:
-    ends, starts = _sentence_cuts(text)
-    bounds: list[tuple[int, int]] = []
-    for para_start, para_end in paragraphs:
-        first_cut, last_cut = bisect_right(ends, para_start), bisect_left(ends, para_end)
-        pieces: list[list] = []
-        start = para_start
-        for end, after in [*zip(ends[first_cut:last_cut], starts[first_cut:last_cut]), (para_end, para_end)]:
-            if end > start:
-                short = _is_short(text, start, end, min_words)
-                if pieces and (short or pieces[-1][2]):
-                    pieces[-1][1:] = [end, short and pieces[-1][2]]
-                else:
-                    pieces.append([start, end, short])
-            start = after
-            if start < para_end and text[start].isspace():
-                start = _NOT_SPACE.search(text, start, para_end).start()
-        bounds.extend((first, last) for first, last, _ in pieces)
-    return bounds
-
-
-def split_sentences(text: str, paragraphs: list[Span] | None = None, min_words: int = 1) -> list[Span]:
-    """Sentences of `text`, found inside its paragraphs, with exact offsets and lines.
+def split_documents(texts: Sequence[str], unit: str, min_words: int = 1) -> UnitTable:
+    """The passages `dedup` compares in each of `texts`: sentences, paragraphs
+    or whole documents, with offsets and line numbers.
 
     A sentence of fewer than `min_words` space-separated words ("He added.",
     a short quote) is joined to the sentence before it in the same paragraph
     (or the one after, at the start of a paragraph), so that short sentences
-    are still compared, as part of their neighbour.
-    """
-    bounds = _paragraph_bounds(text) if paragraphs is None else [(p.start, p.end) for p in paragraphs]
-    return _spans(text, _sentence_bounds(text, bounds, min_words))
+    are still compared, as part of their neighbour. Units longer than
+    MAX_UNIT_CHARS (a dump with no line breaks) are cut into pieces at spaces.
 
-
-def _cut_long(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Cut units longer than MAX_UNIT_CHARS at spaces, so one huge line cannot
-    hold the whole of a file in a single unit."""
-    out = []
-    for start, end in bounds:
-        while end - start > MAX_UNIT_CHARS:
-            space = _SPACE.search(text, start + MAX_UNIT_CHARS // 2, start + MAX_UNIT_CHARS)
-            cut = space.start() if space else start + MAX_UNIT_CHARS
-            out.append((start, cut))
-            after = _NOT_SPACE.search(text, cut, end)
-            start = after.start() if after else end
-        if end > start:
-            out.append((start, end))
-    return out
-
-
-def split_units(text: str, unit: str, min_words: int = 1) -> list[Span]:
-    """The passages `dedup` compares: sentences, paragraphs or the whole document.
-
-    Units longer than MAX_UNIT_CHARS (a dump with no line breaks) are cut
-    into pieces at spaces.
+    Documents are split GROUP_CHARS characters at a time, so memory stays
+    bounded: a document longer than that is first cut into pieces at line
+    breaks (see `_pieces`), and only next to those cuts can its units differ
+    from those of one pass over the whole.
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}")
-    bounds = _paragraph_bounds(text)
-    if unit == "sentence":
-        bounds = _sentence_bounds(text, bounds, min_words)
-    elif unit == "document" and bounds:
-        bounds = [(bounds[0][0], bounds[-1][1])]
-    return _spans(text, _cut_long(text, bounds))
+    pieces: list[str] = []
+    owners: list[int] = []
+    bases: list[int] = []
+    lines_before: list[int] = []
+    for doc, text in enumerate(texts):
+        cuts = _pieces(text) if len(text) > GROUP_CHARS else [0]
+        for cut, after in zip(cuts, [*cuts[1:], len(text)]):
+            pieces.append(text[cut:after] if len(cuts) > 1 else text)
+            owners.append(doc)
+            bases.append(cut)
+            lines_before.append(_line_breaks(text, cut) if cut else 0)
+    tables = []
+    first = size = 0
+    for i, piece in enumerate(pieces):
+        size += len(piece)
+        if size >= GROUP_CHARS or i == len(pieces) - 1:
+            table = _split_group(pieces[first : i + 1], unit, min_words)
+            table.doc += first
+            tables.append(table)
+            first, size = i + 1, 0
+    piece = np.concatenate([t.doc for t in tables]) if tables else np.zeros(0, dtype=np.int64)
+    shift = np.array(bases, dtype=np.int64)[piece]
+    lines = np.array(lines_before, dtype=np.int64)[piece]
+    doc = np.array(owners, dtype=np.int64)[piece]
+    index = np.arange(len(doc))
+    ordinal = index - np.maximum.accumulate(np.where(_segment_starts(doc), index, 0))
+
+    def column(name: str) -> np.ndarray:
+        return np.concatenate([getattr(t, name) for t in tables]) if tables else np.zeros(0, dtype=np.int64)
+
+    return UnitTable(
+        doc,
+        column("start") + shift,
+        column("end") + shift,
+        column("line_start") + lines,
+        column("line_end") + lines,
+        ordinal,
+    )
+
+
+def split_units(text: str, unit: str, min_words: int = 1) -> list[Span]:
+    """The passages of one document (see `split_documents`)."""
+    return split_documents([text], unit, min_words).spans()
+
+
+def split_paragraphs(text: str) -> list[Span]:
+    """Paragraphs of `text`, trimmed of surrounding whitespace, in order."""
+    return split_units(text, "paragraph")
+
+
+def split_sentences(text: str, min_words: int = 1) -> list[Span]:
+    """Sentences of `text`, found inside its paragraphs, with exact offsets and lines."""
+    return split_units(text, "sentence", min_words)

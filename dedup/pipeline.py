@@ -37,7 +37,7 @@ from .candidates import (
 )
 from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
-from .passages import split_units
+from .passages import UnitTable, split_documents
 from .shingles import SHINGLE_HASH, ShingleSets, shingle_sets
 from .signatures import SCHEME, minhash_signatures
 from .sources import UnreadableFile, find_files, read_document, read_text
@@ -52,34 +52,6 @@ _BATCH_BYTES = 4 << 20
 _SHINGLE_CHARS = 4 << 20
 PARALLEL_MIN_BYTES = 4 << 20
 PARALLEL_MIN_FILES = 2000
-_COLUMNS = ("doc", "start", "end", "line_start", "line_end", "ordinal")
-
-
-@dataclass
-class Units:
-    """The compared units of many documents, one row each, in reading order.
-
-    `ordinal` numbers each unit among all units of its document, including
-    those too short to compare, so alignment can tell neighbours apart.
-    """
-
-    doc: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    line_start: np.ndarray
-    line_end: np.ndarray
-    ordinal: np.ndarray
-
-    @classmethod
-    def from_rows(cls, rows: list[tuple[int, ...]]) -> Units:
-        table = np.array(rows, dtype=np.int64).reshape(-1, len(_COLUMNS))
-        return cls(*table.T)
-
-    def take(self, rows: np.ndarray) -> Units:
-        return Units(*(getattr(self, name)[rows] for name in _COLUMNS))
-
-    def __len__(self) -> int:
-        return len(self.doc)
 
 
 @dataclass
@@ -89,7 +61,7 @@ class Batch:
     paths: list[str]
     encodings: list[str]
     errors: list[FileError]
-    units: Units
+    units: UnitTable
     sets: ShingleSets
     keys: np.ndarray
     short_units: int
@@ -125,10 +97,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
     cannot turn into one huge list of words.
     """
     timings: dict[str, float] = {}
-    ok_paths, encodings, errors = [], [], []
-    texts: list[str] = []
-    table: list[tuple[int, ...]] = []
-    characters = 0
+    ok_paths, encodings, errors, documents = [], [], [], []
     for path in paths:
         try:
             with _timed(timings, "read"):
@@ -136,14 +105,17 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
         except UnreadableFile as e:
             errors.append(FileError(path, str(e)))
             continue
-        doc = len(ok_paths)
         ok_paths.append(path)
         encodings.append(document.encoding)
-        characters += len(document.text)
-        with _timed(timings, "split"):
-            for ordinal, span in enumerate(split_units(document.text, settings.unit, settings.min_words)):
-                texts.append(document.text[span.start : span.end])
-                table.append((doc, *span, ordinal))
+        documents.append(document.text)
+    characters = sum(map(len, documents))
+    with _timed(timings, "split"):
+        table = split_documents(documents, settings.unit, settings.min_words)
+        texts = [
+            documents[doc][start:end]
+            for doc, start, end in zip(table.doc.tolist(), table.start.tolist(), table.end.tolist())
+        ]
+    del documents
     parts, keys, kept = [], [], []
     offset = 0
     for chunk in _chunks(texts):
@@ -162,7 +134,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
         ok_paths,
         encodings,
         errors,
-        Units.from_rows(table).take(keep),
+        table.take(keep),
         ShingleSets.concat(parts),
         np.concatenate(keys) if keys else np.zeros((0, bands), dtype=np.uint32),
         short_units=len(texts) - len(keep),
@@ -244,7 +216,7 @@ class Links:
     similarity: np.ndarray
 
 
-def link_passages(units: Units, sets: ShingleSets, pairs: np.ndarray) -> Links:
+def link_passages(units: UnitTable, sets: ShingleSets, pairs: np.ndarray) -> Links:
     """Verified unit pairs -> aligned passages -> nodes and their links."""
     runs = align_runs(units.doc, units.ordinal, pairs, MAX_GAP)
     first = np.concatenate((runs[:, 0], runs[:, 2]))
@@ -335,7 +307,7 @@ def _comparison_pool(shared: dict, jobs: int) -> Iterator[Callable]:
 
 
 def _verified_pairs(
-    units: Units,
+    units: UnitTable,
     sets: ShingleSets,
     keys: np.ndarray,
     settings: Settings,
@@ -472,19 +444,21 @@ def _join(parts: list[np.ndarray], dtype: type = np.int64, width: int | None = N
     return out
 
 
-def _gather_batches(batches: list[Batch], doc_offsets: list[int], bands: int) -> tuple[Units, ShingleSets, np.ndarray]:
+def _gather_batches(
+    batches: list[Batch], doc_offsets: list[int], bands: int
+) -> tuple[UnitTable, ShingleSets, np.ndarray]:
     """Join the batches' arrays into one table, emptying the batches as it goes."""
-    columns = {name: [] for name in _COLUMNS}
+    columns = {name: [] for name in UnitTable.COLUMNS}
     values, sizes, counts, keys = [], [], [], []
     for batch, offset in zip(batches, doc_offsets):
-        for name in _COLUMNS:
+        for name in UnitTable.COLUMNS:
             columns[name].append(getattr(batch.units, name) + (offset if name == "doc" else 0))
         values.append(batch.sets.values)
         sizes.append(batch.sets.sizes())
         counts.append(batch.sets.word_counts)
         keys.append(batch.keys)
         batch.units = batch.sets = batch.keys = None  # type: ignore[assignment]
-    units = Units(*(_join(columns[name]) for name in _COLUMNS))
+    units = UnitTable(*(_join(columns[name]) for name in UnitTable.COLUMNS))
     indptr = np.zeros(len(units) + 1, dtype=np.int64)
     np.cumsum(_join(sizes), out=indptr[1:])
     sets = ShingleSets(_join(values, np.uint32), indptr, _join(counts))
@@ -507,7 +481,7 @@ def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings
 def _build_clusters(
     groups: list[Group],
     graph: Links,
-    units: Units,
+    units: UnitTable,
     sets: ShingleSets,
     doc_paths: list[str],
     doc_encodings: list[str],

@@ -106,3 +106,30 @@ def test_units():
     (whole,) = split_units(text, "document")
     assert text[whole.start : whole.end] == text.strip() and (whole.line_start, whole.line_end) == (1, 3)
     assert split_units("", "document") == []
+
+
+def test_documents_split_in_groups_and_pieces_give_the_same_units(monkeypatch):
+    import dedup.passages as passages
+
+    story = (
+        "The council met on Monday.  Mr. Jones said the harbour wall would be rebuilt by May.\n\n"
+        "    CITY - Work starts next week, officials said. It will take a year.\r\n"
+        "Residents welcomed the news! “At last,” one said.\n"
+    )
+    texts = [story * k for k in (1, 3, 7)] + ["", "no stop at all here"]
+    whole = [passages.split_units(t, "sentence", 4) for t in texts]
+    monkeypatch.setattr(passages, "GROUP_CHARS", 600)  # groups of few documents, long ones cut in pieces
+    table = passages.split_documents(texts, "sentence", 4)
+    per_doc = [[] for _ in texts]
+    for doc, span in zip(table.doc.tolist(), table.spans()):
+        per_doc[doc].append(span)
+    for text, got, expected in zip(texts, per_doc, whole):
+        for span in got:  # offsets slice back and line numbers count the breaks before them
+            assert text[span.start : span.end].strip() == text[span.start : span.end]
+            lines = text[: span.start].replace("\r\n", "\n").count("\n") + 1
+            assert span.line_start == lines
+        if len(text) <= 600:
+            assert got == expected
+        else:  # only units next to a cut may differ
+            assert len(set(got) & set(expected)) >= len(expected) - 2 * (len(text) // 300 + 1)
+    assert table.ordinal.tolist() == [i for spans in per_doc for i in range(len(spans))]
