@@ -12,6 +12,7 @@ the end, so memory follows the number of passages, not the size of the input.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import multiprocessing
 import os
@@ -352,6 +353,20 @@ def _verified_pairs(
     return verified, candidates, compared
 
 
+def _return_freed_memory() -> None:
+    """Hand memory freed on the heap back to the operating system.
+
+    The batches' arrays arrive unpickled in many mid-sized blocks that glibc
+    keeps in the heap after they are freed; workers forked later would share
+    those pages and copy them as soon as either side reuses them. Elsewhere
+    than glibc this does nothing.
+    """
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def default_jobs() -> int:
     """Every core this process may run on."""
     try:
@@ -398,6 +413,7 @@ def find_clusters(
     characters = sum(b.characters for b in batches)
     short_units = sum(b.short_units for b in batches)
     units, sets, keys = _gather_batches(batches, doc_offsets, bands)
+    _return_freed_memory()
 
     report_progress("comparing", 0, 1)
     jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
