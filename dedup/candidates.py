@@ -43,6 +43,7 @@ __all__ = [
 RECALL_TARGET = 0.95
 MAX_BUCKET = 64
 BANDS_PER_CHUNK = 8
+MAX_GROUP_CODES = 16_000_000
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -165,21 +166,25 @@ class CandidateGroup:
 
 
 def candidate_groups(
-    per_band: Iterable[tuple[np.ndarray, np.ndarray]], bands_per_group: int = BANDS_PER_CHUNK
+    per_band: Iterable[tuple[np.ndarray, np.ndarray]],
+    bands_per_group: int = BANDS_PER_CHUNK,
+    max_codes: int = MAX_GROUP_CODES,
 ) -> Iterator[CandidateGroup]:
-    """Join the `band_pairs` results of consecutive bands, `bands_per_group` at a time.
+    """Join the `band_pairs` results of consecutive bands, up to
+    `bands_per_group` bands or `max_codes` pairs at a time.
 
     Taking bands a group at a time bounds memory by one group's candidates
     rather than all of them. `per_band` may come from several processes.
     """
     codes, crowded = [], []
-    first = 0
+    first = size = 0
     for band, (band_codes, band_crowded) in enumerate(per_band, 1):
         codes.append(band_codes)
         crowded.append(band_crowded)
-        if band % bands_per_group == 0:
+        size += len(band_codes)
+        if band - first == bands_per_group or size >= max_codes:
             yield CandidateGroup(first, distinct(np.concatenate(codes)), np.concatenate(crowded))
-            codes, crowded, first = [], [], band
+            codes, crowded, first, size = [], [], band, 0
     if codes:
         yield CandidateGroup(first, distinct(np.concatenate(codes)), np.concatenate(crowded))
 

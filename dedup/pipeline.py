@@ -53,6 +53,7 @@ _BATCH_BYTES = 4 << 20
 _SHINGLE_CHARS = 4 << 20
 PARALLEL_MIN_BYTES = 4 << 20
 PARALLEL_MIN_FILES = 2000
+_TRIM_BYTES = 256 << 20
 
 
 @dataclass
@@ -361,10 +362,8 @@ def _return_freed_memory() -> None:
     those pages and copy them as soon as either side reuses them. Elsewhere
     than glibc this does nothing.
     """
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def default_jobs() -> int:
@@ -413,7 +412,6 @@ def find_clusters(
     characters = sum(b.characters for b in batches)
     short_units = sum(b.short_units for b in batches)
     units, sets, keys = _gather_batches(batches, doc_offsets, bands)
-    _return_freed_memory()
 
     report_progress("comparing", 0, 1)
     jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
@@ -448,15 +446,21 @@ def find_clusters(
 
 def _join(parts: list[np.ndarray], dtype: type = np.int64, width: int | None = None) -> np.ndarray:
     """np.concatenate (of rows of `width` columns, if given) that lets go of
-    each part once it is copied, so that the parts and the whole are never
-    all in memory at once."""
+    each part once it is copied, and hands the freed memory back every
+    _TRIM_BYTES, so that the parts and the whole are never all in memory at once."""
     shape = (sum(len(p) for p in parts),) + ((width,) if width is not None else ())
     out = np.empty(shape, dtype=parts[0].dtype if parts else dtype)
-    position = 0
+    position = freed = 0
     for i in range(len(parts)):
         part, parts[i] = parts[i], None
         out[position : position + len(part)] = part
         position += len(part)
+        freed += part.nbytes
+        del part
+        if freed >= _TRIM_BYTES:
+            _return_freed_memory()
+            freed = 0
+    _return_freed_memory()
     return out
 
 

@@ -86,19 +86,20 @@ def test_a_candidate_is_new_only_in_the_first_group_that_proposes_it(rows):
         proposed = set()
         for codes, _ in per_band:
             proposed |= {tuple(p) for p in decode_pairs(codes, len(keys)).tolist()}
-        crowded = np.zeros(len(keys), dtype=bool)
-        seen: list[tuple[int, int]] = []
-        for group in candidate_groups(per_band, bands_per_group=2):
-            crowded[group.crowded] = True
-            pairs = decode_pairs(group.codes, len(keys))
-            _, first = shared_bands(keys, pairs)
-            new = (first >= group.first_band) | crowded[pairs[:, 0]] | crowded[pairs[:, 1]]
-            seen += [tuple(p) for p in pairs[new].tolist()]
+        for grouping in ({"bands_per_group": 2}, {"bands_per_group": 8, "max_codes": 3}):
+            crowded = np.zeros(len(keys), dtype=bool)
+            seen: list[tuple[int, int]] = []
+            for group in candidate_groups(per_band, **grouping):
+                crowded[group.crowded] = True
+                pairs = decode_pairs(group.codes, len(keys))
+                _, first = shared_bands(keys, pairs)
+                new = (first >= group.first_band) | crowded[pairs[:, 0]] | crowded[pairs[:, 1]]
+                seen += [tuple(p) for p in pairs[new].tolist()]
+            assert set(seen) == proposed
+            never_crowded = [p for p in seen if not (crowded[p[0]] or crowded[p[1]])]
+            assert len(never_crowded) == len(set(never_crowded))
     finally:
         candidates.MAX_BUCKET = original
-    assert set(seen) == proposed
-    never_crowded = [p for p in seen if not (crowded[p[0]] or crowded[p[1]])]
-    assert len(never_crowded) == len(set(never_crowded))
 
 
 @pytest.mark.parametrize(("threshold", "containment", "num_perm"), [(0.4, 0.5, 128), (0.5, 0.8, 128), (0.3, 0.5, 256)])
