@@ -41,7 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dedup import Settings  # noqa: E402
-from dedup.candidates import candidate_pairs, choose_bands, screen_pairs, two_band_ratio  # noqa: E402
+from dedup.candidates import (  # noqa: E402
+    candidate_pairs,
+    choose_bands,
+    equal_bands,
+    screen_pairs,
+    two_band_ratio,
+)
 from dedup.passages import split_paragraphs, split_sentences  # noqa: E402
 from dedup.pipeline import MIN_CONTAINED_SHINGLES, scan_batch  # noqa: E402
 from dedup.shingles import words  # noqa: E402
@@ -266,7 +272,8 @@ def lsh_recall(folder: Path, settings: Settings) -> dict[str, tuple[float, float
     cont = shared / np.minimum(sizes[i], sizes[j])
     pairs = candidate_pairs(batch.keys)
     ratio = two_band_ratio(settings.threshold, settings.containment, bands, rows)
-    worth, _ = screen_pairs(batch.keys, pairs, sets.sizes(), settings.threshold, ratio, MIN_CONTAINED_SHINGLES)
+    equal = equal_bands(batch.keys, pairs)
+    worth = screen_pairs(equal, pairs, sets.sizes(), settings.threshold, ratio, MIN_CONTAINED_SHINGLES)
     proposed = {tuple(p) for p in pairs.tolist()}
     screened = {tuple(p) for p in pairs[worth].tolist()}
     truths = {

@@ -28,6 +28,7 @@ from .arrays import distinct, distinct_pairs
 __all__ = [
     "RECALL_TARGET",
     "CandidateGroup",
+    "CrowdedBuckets",
     "band_keys",
     "band_pairs",
     "candidate_groups",
@@ -35,8 +36,8 @@ __all__ = [
     "candidate_probability",
     "choose_bands",
     "decode_pairs",
+    "equal_bands",
     "screen_pairs",
-    "shared_bands",
     "two_band_ratio",
 ]
 
@@ -108,9 +109,10 @@ def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
-def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (as codes i * n + j, i < j) of passages that share a key in one
-    band, and the passages that sit in a crowded bucket.
+    band; the passages that sit in a crowded bucket; and those buckets'
+    representatives (their first members).
 
     The band is grouped by one plain sort of 64-bit values holding the key
     above the passage's row number, so the sorted array says both which keys
@@ -121,7 +123,7 @@ def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     crowded buckets are returned too, since not all of their pairs were.
     """
     n = len(band)
-    nothing = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    nothing = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if n < 2:
         return nothing
     bits = np.uint64(max(1, (n - 1).bit_length()))
@@ -138,7 +140,8 @@ def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pairs.sort(axis=1)
     crowded = sizes > MAX_BUCKET
     crowded_rows = order[np.repeat(starts[crowded], sizes[crowded]) + _ranks(sizes[crowded])]
-    return pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64), crowded_rows
+    codes = pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64)
+    return codes, crowded_rows, order[starts[crowded]]
 
 
 def _ranks(sizes: np.ndarray) -> np.ndarray:
@@ -156,17 +159,18 @@ def decode_pairs(codes: np.ndarray, n: int) -> np.ndarray:
 class CandidateGroup:
     """The distinct pairs proposed by bands first_band .. first_band + k - 1.
 
-    `codes` are sorted codes i * n + j; `crowded` lists the passages that sat
-    in a crowded bucket of one of these bands (see `band_pairs`).
+    `codes` are sorted codes i * n + j; `crowded` holds, for each band of the
+    group that had crowded buckets, (band, members, representatives) (see
+    `band_pairs`).
     """
 
     first_band: int
     codes: np.ndarray
-    crowded: np.ndarray
+    crowded: list[tuple[int, np.ndarray, np.ndarray]]
 
 
 def candidate_groups(
-    per_band: Iterable[tuple[np.ndarray, np.ndarray]],
+    per_band: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
     bands_per_group: int = BANDS_PER_CHUNK,
     max_codes: int = MAX_GROUP_CODES,
 ) -> Iterator[CandidateGroup]:
@@ -176,17 +180,53 @@ def candidate_groups(
     Taking bands a group at a time bounds memory by one group's candidates
     rather than all of them. `per_band` may come from several processes.
     """
-    codes, crowded = [], []
+    codes: list[np.ndarray] = []
+    crowded: list[tuple[int, np.ndarray, np.ndarray]] = []
     first = size = 0
-    for band, (band_codes, band_crowded) in enumerate(per_band, 1):
+    for band, (band_codes, members, representatives) in enumerate(per_band):
         codes.append(band_codes)
-        crowded.append(band_crowded)
+        if len(members):
+            crowded.append((band, members, representatives))
         size += len(band_codes)
-        if band - first == bands_per_group or size >= max_codes:
-            yield CandidateGroup(first, distinct(np.concatenate(codes)), np.concatenate(crowded))
-            codes, crowded, first, size = [], [], band, 0
+        if band + 1 - first == bands_per_group or size >= max_codes:
+            yield CandidateGroup(first, distinct(np.concatenate(codes)), crowded)
+            codes, crowded, first, size = [], [], band + 1, 0
     if codes:
-        yield CandidateGroup(first, distinct(np.concatenate(codes)), np.concatenate(crowded))
+        yield CandidateGroup(first, distinct(np.concatenate(codes)), crowded)
+
+
+class CrowdedBuckets:
+    """For each passage and band: did it sit in a crowded bucket, and was it
+    that bucket's representative? One bit each, in two (passages, bytes)
+    tables, which may live in memory shared with forked workers.
+
+    With these, whether a band proposed a pair is known exactly: it did when
+    the pair shares the band's key, unless the bucket was crowded and
+    neither side is its representative.
+    """
+
+    def __init__(self, crowded: np.ndarray, representative: np.ndarray):
+        self.crowded = crowded
+        self.representative = representative
+
+    @staticmethod
+    def table_shape(passages: int, bands: int) -> tuple[int, int]:
+        return passages, (bands + 7) // 8
+
+    def mark(self, band: int, members: np.ndarray, representatives: np.ndarray) -> None:
+        bit = np.uint8(1 << (band % 8))
+        self.crowded[members, band // 8] |= bit
+        self.representative[representatives, band // 8] |= bit
+
+    def _bits(self, table: np.ndarray, rows: np.ndarray, bands: int) -> np.ndarray:
+        return np.unpackbits(table[rows], axis=1, count=bands, bitorder="little").astype(bool)
+
+    def proposed(self, equal: np.ndarray, pairs: np.ndarray, bands: int) -> np.ndarray:
+        """(pairs, bands) bool: which of the first `bands` bands proposed each pair."""
+        if bands == 0:
+            return np.zeros((len(pairs), 0), dtype=bool)
+        star = self._bits(self.representative, pairs[:, 0], bands) | self._bits(self.representative, pairs[:, 1], bands)
+        return equal[:, :bands] & (~self._bits(self.crowded, pairs[:, 0], bands) | star)
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
@@ -199,29 +239,26 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     return distinct_pairs(np.concatenate(groups)) if groups else np.zeros((0, 2), dtype=np.int64)
 
 
-def shared_bands(keys: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each pair, how many bands it shares and the first of them (or -1)."""
-    equal = keys[pairs[:, 0]] == keys[pairs[:, 1]]
-    count = equal.sum(axis=1)
-    return count, np.where(count > 0, equal.argmax(axis=1), -1)
+def equal_bands(keys: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """(pairs, bands) bool: which band keys each pair shares."""
+    return keys[pairs[:, 0]] == keys[pairs[:, 1]]
 
 
 def screen_pairs(
-    keys: np.ndarray, pairs: np.ndarray, sizes: np.ndarray, threshold: float, ratio_for_two: float, min_shared: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which candidate pairs are worth verifying, and the first band each shares.
+    equal: np.ndarray, pairs: np.ndarray, sizes: np.ndarray, threshold: float, ratio_for_two: float, min_shared: int
+) -> np.ndarray:
+    """Which candidate pairs are worth verifying, given the bands they share.
 
     A pair cannot pass when its sets' sizes alone rule it out (Jaccard is at
     most the length ratio; containment needs `min_shared` shingles in
     common); a pair of length ratio at least `ratio_for_two` (see
     `two_band_ratio`) must share two bands.
     """
-    count, first = shared_bands(keys, pairs)
     a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
     small = np.minimum(a, b)
     ratio = small / np.maximum(np.maximum(a, b), 1)
     possible = (ratio >= threshold) | (small >= min_shared)
-    return possible & ((count >= 2) | (ratio < ratio_for_two)), first
+    return possible & ((equal.sum(axis=1) >= 2) | (ratio < ratio_for_two))
 
 
 def _two_or_more(s: float | np.ndarray, bands: int, rows: int) -> float | np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import mmap
 import multiprocessing
 import os
 import time
@@ -28,11 +29,13 @@ import numpy as np
 from .align import align_runs, merge_spans
 from .arrays import distinct, distinct_pairs
 from .candidates import (
+    CrowdedBuckets,
     band_keys,
     band_pairs,
     candidate_groups,
     choose_bands,
     decode_pairs,
+    equal_bands,
     screen_pairs,
     two_band_ratio,
 )
@@ -237,10 +240,17 @@ def link_passages(units: UnitTable, sets: ShingleSets, pairs: np.ndarray) -> Lin
     return Links(node_first, node_last, links[first_of_pair], similarity[first_of_pair])
 
 
-_SHARED: dict[str, np.ndarray | ShingleSets] = {}
+_SHARED: dict = {}
 
 
-def _band_pairs_of_shared(band: int) -> tuple[np.ndarray, np.ndarray]:
+def _shared_zeros(shape: tuple[int, int]) -> np.ndarray:
+    """A zeroed uint8 array in anonymous shared memory: workers forked
+    before it is written still see what is written later."""
+    size = shape[0] * shape[1]
+    return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype=np.uint8, count=size).reshape(shape)
+
+
+def _band_pairs_of_shared(band: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """band_pairs on one band of the keys a forked worker inherited."""
     return band_pairs(np.ascontiguousarray(_SHARED["keys"][:, band]))
 
@@ -250,7 +260,6 @@ class _Comparison:
     """One piece of a group of candidates, and what deciding them needs."""
 
     codes: np.ndarray
-    crowded: np.ndarray
     first_band: int
     threshold: float
     containment: float
@@ -261,14 +270,15 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int]:
     """Screen and verify candidates on the keys and shingle sets a forked
     worker inherited: (verified pairs, new candidates, pairs compared).
 
-    A pair is new in this group unless it shares an earlier band, where it
-    was already proposed (always, except in a crowded bucket); new pairs that
-    `screen_pairs` finds worth it are verified.
+    A pair is new in this group unless an earlier band proposed it (see
+    `CrowdedBuckets`); new pairs that `screen_pairs` finds worth it are
+    verified.
     """
-    keys, sets = _SHARED["keys"], _SHARED["sets"]
+    keys, sets, buckets = _SHARED["keys"], _SHARED["sets"], _SHARED["buckets"]
     pairs = decode_pairs(task.codes, len(keys))
-    worth, first = screen_pairs(keys, pairs, sets.sizes(), task.threshold, task.two_band_ratio, MIN_CONTAINED_SHINGLES)
-    new = (first >= task.first_band) | task.crowded
+    equal = equal_bands(keys, pairs)
+    new = ~buckets.proposed(equal, pairs, task.first_band).any(axis=1)
+    worth = screen_pairs(equal, pairs, sets.sizes(), task.threshold, task.two_band_ratio, MIN_CONTAINED_SHINGLES)
     compared = pairs[new & worth]
     jaccard, containment = pair_similarities(sets, compared)
     small = np.minimum(*(sets.sizes()[compared[:, side]] for side in (0, 1)))
@@ -322,10 +332,11 @@ def _verified_pairs(
     candidates and the number of pairs whose shingle sets were compared."""
     n = len(units)
     ratio = two_band_ratio(settings.threshold, settings.containment, bands, rows)
-    crowded = np.zeros(n, dtype=bool)
+    shape = CrowdedBuckets.table_shape(n, bands)
+    buckets = CrowdedBuckets(_shared_zeros(shape), _shared_zeros(shape))
     candidates = compared = 0
     kept = []
-    with _comparison_pool({"sets": sets, "keys": keys}, jobs) as pool_map:
+    with _comparison_pool({"sets": sets, "keys": keys, "buckets": buckets}, jobs) as pool_map:
         groups = candidate_groups(pool_map(_band_pairs_of_shared, range(bands if n > 1 else 0)))
         while True:
             with _timed(timings, "candidates"):
@@ -333,17 +344,11 @@ def _verified_pairs(
             if group is None:
                 break
             with _timed(timings, "verify"):
-                crowded[group.crowded] = True
+                for crowded in group.crowded:
+                    buckets.mark(*crowded)
                 pieces = np.array_split(group.codes, max(1, min(64, len(group.codes) // 250_000)))
                 tasks = (
-                    _Comparison(
-                        piece,
-                        crowded[piece // np.uint64(n)] | crowded[piece % np.uint64(n)],
-                        group.first_band,
-                        settings.threshold,
-                        settings.containment,
-                        ratio,
-                    )
+                    _Comparison(piece, group.first_band, settings.threshold, settings.containment, ratio)
                     for piece in pieces
                 )
                 for pairs, new, checked in pool_map(_compare_shared, tasks):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from dedup.candidates import (
     MAX_BUCKET,
+    CrowdedBuckets,
     band_keys,
     band_pairs,
     candidate_groups,
@@ -16,8 +17,8 @@ from dedup.candidates import (
     candidate_probability,
     choose_bands,
     decode_pairs,
+    equal_bands,
     screen_pairs,
-    shared_bands,
     two_band_ratio,
 )
 
@@ -66,16 +67,17 @@ def test_no_passages_no_pairs():
 
 def test_crowded_buckets_report_all_their_members():
     band = np.array([7] * (MAX_BUCKET + 1) + [1, 1, 2], dtype=np.uint32)
-    codes, crowded = band_pairs(band)
+    codes, crowded, representatives = band_pairs(band)
     assert sorted(crowded.tolist()) == list(range(MAX_BUCKET + 1))
+    assert representatives.tolist() == [0]
     assert len(codes) == MAX_BUCKET + 1  # the star, and the pair (65, 66)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 2), min_size=6, max_size=6), min_size=2, max_size=40))
 def test_a_candidate_is_new_only_in_the_first_group_that_proposes_it(rows):
-    # The rule the pipeline uses: a pair is new in a group unless it shares an
-    # earlier band (which proposed it then), or a crowded bucket held it back.
+    # The rule the pipeline uses: a pair is new in a group unless an earlier
+    # band proposed it; a crowded bucket proposes only its star.
     import dedup.candidates as candidates
 
     keys = np.array(rows, dtype=np.uint32)  # 6 bands of one row each: keys are the values
@@ -84,20 +86,19 @@ def test_a_candidate_is_new_only_in_the_first_group_that_proposes_it(rows):
     try:
         per_band = [band_pairs(keys[:, b]) for b in range(keys.shape[1])]
         proposed = set()
-        for codes, _ in per_band:
+        for codes, _, _ in per_band:
             proposed |= {tuple(p) for p in decode_pairs(codes, len(keys)).tolist()}
         for grouping in ({"bands_per_group": 2}, {"bands_per_group": 8, "max_codes": 3}):
-            crowded = np.zeros(len(keys), dtype=bool)
+            shape = CrowdedBuckets.table_shape(len(keys), keys.shape[1])
+            buckets = CrowdedBuckets(np.zeros(shape, np.uint8), np.zeros(shape, np.uint8))
             seen: list[tuple[int, int]] = []
             for group in candidate_groups(per_band, **grouping):
-                crowded[group.crowded] = True
+                for crowded in group.crowded:
+                    buckets.mark(*crowded)
                 pairs = decode_pairs(group.codes, len(keys))
-                _, first = shared_bands(keys, pairs)
-                new = (first >= group.first_band) | crowded[pairs[:, 0]] | crowded[pairs[:, 1]]
-                seen += [tuple(p) for p in pairs[new].tolist()]
-            assert set(seen) == proposed
-            never_crowded = [p for p in seen if not (crowded[p[0]] or crowded[p[1]])]
-            assert len(never_crowded) == len(set(never_crowded))
+                earlier = buckets.proposed(equal_bands(keys, pairs), pairs, group.first_band)
+                seen += [tuple(p) for p in pairs[~earlier.any(axis=1)].tolist()]
+            assert sorted(seen) == sorted(proposed)  # each proposed pair exactly once
     finally:
         candidates.MAX_BUCKET = original
 
@@ -123,8 +124,7 @@ def test_screen_drops_pairs_of_similar_length_sharing_one_band_and_pairs_ruled_o
     sizes = np.array([20, 18, 22, 40, 10, 3])
     pairs = np.array([[0, 1], [0, 2], [3, 4], [3, 5], [4, 5]])
     keys[5] = keys[3]  # 3 and 5 share every band, but 3 shingles can never match 40
-    worth, first = screen_pairs(keys, pairs, sizes, threshold=0.4, ratio_for_two=0.74, min_shared=8)
+    worth = screen_pairs(equal_bands(keys, pairs), pairs, sizes, threshold=0.4, ratio_for_two=0.74, min_shared=8)
     # similar length, one band: dropped; similar length, two bands: kept;
     # a short unit in a long one (ratio 0.25) needs only one band
     assert worth.tolist() == [False, True, True, False, False]
-    assert first.tolist() == [0, 0, 0, 0, 0]
