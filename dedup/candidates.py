@@ -18,20 +18,15 @@ than 1 - RECALL_TARGET of the pairs at the verification boundary; see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-
 import numpy as np
 
-from .arrays import distinct, distinct_pairs
+from .arrays import distinct
 
 __all__ = [
     "RECALL_TARGET",
-    "CandidateGroup",
     "CrowdedBuckets",
     "band_keys",
     "band_pairs",
-    "candidate_groups",
     "candidate_pairs",
     "candidate_probability",
     "choose_bands",
@@ -43,8 +38,6 @@ __all__ = [
 
 RECALL_TARGET = 0.95
 MAX_BUCKET = 64
-BANDS_PER_CHUNK = 8
-MAX_GROUP_CODES = 16_000_000
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -155,46 +148,6 @@ def decode_pairs(codes: np.ndarray, n: int) -> np.ndarray:
     return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)
 
 
-@dataclass
-class CandidateGroup:
-    """The distinct pairs proposed by bands first_band .. first_band + k - 1.
-
-    `codes` are sorted codes i * n + j; `crowded` holds, for each band of the
-    group that had crowded buckets, (band, members, representatives) (see
-    `band_pairs`).
-    """
-
-    first_band: int
-    codes: np.ndarray
-    crowded: list[tuple[int, np.ndarray, np.ndarray]]
-
-
-def candidate_groups(
-    per_band: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
-    bands_per_group: int = BANDS_PER_CHUNK,
-    max_codes: int = MAX_GROUP_CODES,
-) -> Iterator[CandidateGroup]:
-    """Join the `band_pairs` results of consecutive bands, up to
-    `bands_per_group` bands or `max_codes` pairs at a time.
-
-    Taking bands a group at a time bounds memory by one group's candidates
-    rather than all of them. `per_band` may come from several processes.
-    """
-    codes: list[np.ndarray] = []
-    crowded: list[tuple[int, np.ndarray, np.ndarray]] = []
-    first = size = 0
-    for band, (band_codes, members, representatives) in enumerate(per_band):
-        codes.append(band_codes)
-        if len(members):
-            crowded.append((band, members, representatives))
-        size += len(band_codes)
-        if band + 1 - first == bands_per_group or size >= max_codes:
-            yield CandidateGroup(first, distinct(np.concatenate(codes)), crowded)
-            codes, crowded, first, size = [], [], band + 1, 0
-    if codes:
-        yield CandidateGroup(first, distinct(np.concatenate(codes)), crowded)
-
-
 class CrowdedBuckets:
     """For each passage and band: did it sit in a crowded bucket, and was it
     that bucket's representative? One bit each, in two (passages, bytes)
@@ -230,13 +183,14 @@ class CrowdedBuckets:
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """Distinct (i, j) pairs with i < j that share a key in any band, sorted.
+    """Distinct (i, j) pairs with i < j that some band proposes, sorted.
 
     `keys` is a (passages, bands) array from `band_keys`.
     """
-    per_band = (band_pairs(np.ascontiguousarray(keys[:, band])) for band in range(keys.shape[1]))
-    groups = [decode_pairs(group.codes, len(keys)) for group in candidate_groups(per_band)]
-    return distinct_pairs(np.concatenate(groups)) if groups else np.zeros((0, 2), dtype=np.int64)
+    codes = [band_pairs(np.ascontiguousarray(keys[:, band]))[0] for band in range(keys.shape[1])]
+    if not codes:
+        return np.zeros((0, 2), dtype=np.int64)
+    return decode_pairs(distinct(np.concatenate(codes)), len(keys))
 
 
 def equal_bands(keys: np.ndarray, pairs: np.ndarray) -> np.ndarray:

@@ -32,7 +32,6 @@ from .candidates import (
     CrowdedBuckets,
     band_keys,
     band_pairs,
-    candidate_groups,
     choose_bands,
     decode_pairs,
     equal_bands,
@@ -221,9 +220,8 @@ class Links:
     similarity: np.ndarray
 
 
-def link_passages(units: UnitTable, sets: ShingleSets, pairs: np.ndarray) -> Links:
-    """Verified unit pairs -> aligned passages -> nodes and their links."""
-    runs = align_runs(units.doc, units.ordinal, pairs, MAX_GAP)
+def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Links:
+    """Aligned passages (from `align_runs`) -> nodes and their links."""
     first = np.concatenate((runs[:, 0], runs[:, 2]))
     last = np.concatenate((runs[:, 1], runs[:, 3]))
     node_of, node_first, node_last = merge_spans(units.doc, first, last, units.start, units.end)
@@ -250,41 +248,59 @@ def _shared_zeros(shape: tuple[int, int]) -> np.ndarray:
     return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype=np.uint8, count=size).reshape(shape)
 
 
-def _band_pairs_of_shared(band: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """band_pairs on one band of the keys a forked worker inherited."""
-    return band_pairs(np.ascontiguousarray(_SHARED["keys"][:, band]))
+def _runs_of_shared(pairs: np.ndarray) -> np.ndarray:
+    """align_runs on the unit table a forked worker inherited."""
+    units = _SHARED["units"]
+    return align_runs(units.doc, units.ordinal, pairs, MAX_GAP)
+
+
+def _by_first_document(doc: np.ndarray, pairs: np.ndarray, parts: int) -> list[np.ndarray]:
+    """Pairs sorted by their first unit's document, cut into about `parts`
+    slices that never split a document, so runs can be aligned slice by slice."""
+    pairs = pairs[np.argsort(doc[pairs[:, 0]], kind="stable")]
+    docs = doc[pairs[:, 0]]
+    cuts = np.searchsorted(docs, docs[np.linspace(0, len(pairs), parts + 1)[1:-1].astype(np.int64)])
+    return [piece for piece in np.split(pairs, np.unique(cuts)) if len(piece)]
+
+
+def _band_pairs_of_shared(band: int) -> tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray], float]:
+    """band_pairs on one band of the keys a forked worker inherited, and the seconds it took."""
+    started = time.perf_counter()
+    found = band_pairs(np.ascontiguousarray(_SHARED["keys"][:, band]))
+    return band, found, time.perf_counter() - started
 
 
 @dataclass(frozen=True)
 class _Comparison:
-    """One piece of a group of candidates, and what deciding them needs."""
+    """A piece of one band's candidates, and what deciding them needs."""
 
     codes: np.ndarray
-    first_band: int
+    band: int
     threshold: float
     containment: float
     two_band_ratio: float
 
 
-def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int]:
+def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     """Screen and verify candidates on the keys and shingle sets a forked
-    worker inherited: (verified pairs, new candidates, pairs compared).
+    worker inherited: (verified pairs, new candidates, pairs compared, seconds).
 
-    A pair is new in this group unless an earlier band proposed it (see
+    A pair is new in its band unless an earlier band proposed it (see
     `CrowdedBuckets`); new pairs that `screen_pairs` finds worth it are
     verified.
     """
+    started = time.perf_counter()
     keys, sets, buckets = _SHARED["keys"], _SHARED["sets"], _SHARED["buckets"]
     pairs = decode_pairs(task.codes, len(keys))
     equal = equal_bands(keys, pairs)
-    new = ~buckets.proposed(equal, pairs, task.first_band).any(axis=1)
+    new = ~buckets.proposed(equal, pairs, task.band).any(axis=1)
     worth = screen_pairs(equal, pairs, sets.sizes(), task.threshold, task.two_band_ratio, MIN_CONTAINED_SHINGLES)
     compared = pairs[new & worth]
     jaccard, containment = pair_similarities(sets, compared)
     small = np.minimum(*(sets.sizes()[compared[:, side]] for side in (0, 1)))
     contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
     verified = (jaccard >= task.threshold) | contained
-    return compared[verified], int(new.sum()), len(compared)
+    return compared[verified], int(new.sum()), len(compared), time.perf_counter() - started
 
 
 @contextlib.contextmanager
@@ -318,7 +334,7 @@ def _comparison_pool(shared: dict, jobs: int) -> Iterator[Callable]:
         _SHARED.clear()
 
 
-def _verified_pairs(
+def _compare(
     units: UnitTable,
     sets: ShingleSets,
     keys: np.ndarray,
@@ -327,36 +343,43 @@ def _verified_pairs(
     rows: int,
     jobs: int,
     timings: dict[str, float],
-) -> tuple[np.ndarray, int, int]:
-    """All verified pairs (sorted, distinct), the number of distinct
-    candidates and the number of pairs whose shingle sets were compared."""
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Candidates, verification and alignment, on `jobs` forked workers:
+    the verified pairs (sorted, distinct), their aligned runs (see
+    `align_runs`), the number of distinct candidates and the number of pairs
+    whose shingle sets were compared."""
     n = len(units)
     ratio = two_band_ratio(settings.threshold, settings.containment, bands, rows)
     shape = CrowdedBuckets.table_shape(n, bands)
     buckets = CrowdedBuckets(_shared_zeros(shape), _shared_zeros(shape))
     candidates = compared = 0
     kept = []
-    with _comparison_pool({"sets": sets, "keys": keys, "buckets": buckets}, jobs) as pool_map:
-        groups = candidate_groups(pool_map(_band_pairs_of_shared, range(bands if n > 1 else 0)))
-        while True:
-            with _timed(timings, "candidates"):
-                group = next(groups, None)
-            if group is None:
-                break
-            with _timed(timings, "verify"):
-                for crowded in group.crowded:
-                    buckets.mark(*crowded)
-                pieces = np.array_split(group.codes, max(1, min(64, len(group.codes) // 250_000)))
-                tasks = (
-                    _Comparison(piece, group.first_band, settings.threshold, settings.containment, ratio)
-                    for piece in pieces
-                )
-                for pairs, new, checked in pool_map(_compare_shared, tasks):
-                    kept.append(pairs)
-                    candidates += new
-                    compared += checked
-    verified = distinct_pairs(np.concatenate(kept)) if kept else np.zeros((0, 2), np.int64)
-    return verified, candidates, compared
+    timings["candidates"] = timings["verify"] = 0.0
+    shared = {"sets": sets, "keys": keys, "buckets": buckets, "units": units}
+    with _comparison_pool(shared, jobs) as pool_map:
+
+        def tasks() -> Iterator[_Comparison]:
+            """Each band's candidates in pieces, once the bands before it are marked."""
+            for band, (codes, members, representatives), seconds in pool_map(
+                _band_pairs_of_shared, range(bands if n > 1 else 0)
+            ):
+                timings["candidates"] += seconds
+                buckets.mark(band, members, representatives)
+                for piece in np.array_split(codes, max(1, len(codes) // 250_000)) if len(codes) else []:
+                    yield _Comparison(piece, band, settings.threshold, settings.containment, ratio)
+
+        with _timed(timings, "compare (wall)"):
+            for pairs, new, checked, seconds in pool_map(_compare_shared, tasks()):
+                kept.append(pairs)
+                candidates += new
+                compared += checked
+                timings["verify"] += seconds
+        verified = distinct_pairs(np.concatenate(kept)) if kept else np.zeros((0, 2), np.int64)
+        with _timed(timings, "align"):
+            pieces = _by_first_document(units.doc, verified, 8 * jobs) if len(verified) else []
+            runs = list(pool_map(_runs_of_shared, pieces))
+            runs = np.concatenate(runs) if runs else np.zeros((0, 4), dtype=np.int64)
+    return verified, runs, candidates, compared
 
 
 def _return_freed_memory() -> None:
@@ -420,12 +443,12 @@ def find_clusters(
 
     report_progress("comparing", 0, 1)
     jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
-    verified_pairs, candidate_count, compared_count = _verified_pairs(
+    verified_pairs, runs, candidate_count, compared_count = _compare(
         units, sets, keys, settings, bands, rows, jobs, timings
     )
     del keys
     with _timed(timings, "align"):
-        graph = link_passages(units, sets, verified_pairs)
+        graph = link_passages(units, sets, runs)
     with _timed(timings, "cluster"):
         groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
         groups = _filter_groups(groups, units.doc[graph.node_first], settings)

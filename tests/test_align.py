@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.align import align_runs, merge_spans
 
@@ -54,3 +56,21 @@ def test_heavily_overlapping_spans_share_a_node_short_ones_inside_long_ones_do_n
     assert node_of[2] != node_of[0]  # row 1 alone is 40 of 190 characters: a quote inside a story
     assert node_of[3] not in (node_of[0], node_of[2])
     assert node_first[node_of[0]] == 0 and node_last[node_of[0]] == 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=2, max_size=40), st.data(), st.integers(1, 6))
+def test_aligning_slices_of_whole_documents_gives_the_same_runs(doc_sizes, data, parts):
+    from dedup.pipeline import _by_first_document
+
+    doc = np.repeat(np.arange(len(doc_sizes)), doc_sizes)
+    if len(doc) < 2:
+        return
+    ordinal = np.concatenate([np.arange(k) for k in doc_sizes])
+    rows = st.integers(0, len(doc) - 1)
+    pairs = data.draw(st.lists(st.tuples(rows, rows).filter(lambda p: p[0] < p[1]), min_size=1, max_size=60))
+    pairs = np.unique(np.array(pairs), axis=0)
+    whole = align_runs(doc, ordinal, pairs)
+    pieces = _by_first_document(doc, pairs, parts)
+    assert sum(len(p) for p in pieces) == len(pairs)
+    assert np.concatenate([align_runs(doc, ordinal, p) for p in pieces]).tolist() == whole.tolist()

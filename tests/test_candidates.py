@@ -12,7 +12,6 @@ from dedup.candidates import (
     CrowdedBuckets,
     band_keys,
     band_pairs,
-    candidate_groups,
     candidate_pairs,
     candidate_probability,
     choose_bands,
@@ -75,7 +74,7 @@ def test_crowded_buckets_report_all_their_members():
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 2), min_size=6, max_size=6), min_size=2, max_size=40))
-def test_a_candidate_is_new_only_in_the_first_group_that_proposes_it(rows):
+def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(rows):
     # The rule the pipeline uses: a pair is new in a group unless an earlier
     # band proposed it; a crowded bucket proposes only its star.
     import dedup.candidates as candidates
@@ -88,17 +87,15 @@ def test_a_candidate_is_new_only_in_the_first_group_that_proposes_it(rows):
         proposed = set()
         for codes, _, _ in per_band:
             proposed |= {tuple(p) for p in decode_pairs(codes, len(keys)).tolist()}
-        for grouping in ({"bands_per_group": 2}, {"bands_per_group": 8, "max_codes": 3}):
-            shape = CrowdedBuckets.table_shape(len(keys), keys.shape[1])
-            buckets = CrowdedBuckets(np.zeros(shape, np.uint8), np.zeros(shape, np.uint8))
-            seen: list[tuple[int, int]] = []
-            for group in candidate_groups(per_band, **grouping):
-                for crowded in group.crowded:
-                    buckets.mark(*crowded)
-                pairs = decode_pairs(group.codes, len(keys))
-                earlier = buckets.proposed(equal_bands(keys, pairs), pairs, group.first_band)
-                seen += [tuple(p) for p in pairs[~earlier.any(axis=1)].tolist()]
-            assert sorted(seen) == sorted(proposed)  # each proposed pair exactly once
+        shape = CrowdedBuckets.table_shape(len(keys), keys.shape[1])
+        buckets = CrowdedBuckets(np.zeros(shape, np.uint8), np.zeros(shape, np.uint8))
+        seen: list[tuple[int, int]] = []
+        for band, (codes, members, representatives) in enumerate(per_band):
+            buckets.mark(band, members, representatives)
+            pairs = decode_pairs(codes, len(keys))
+            earlier = buckets.proposed(equal_bands(keys, pairs), pairs, band)
+            seen += [tuple(p) for p in pairs[~earlier.any(axis=1)].tolist()]
+        assert sorted(seen) == sorted(proposed)  # each proposed pair exactly once
     finally:
         candidates.MAX_BUCKET = original
 
