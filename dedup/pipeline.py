@@ -56,6 +56,8 @@ _SHINGLE_CHARS = 4 << 20
 PARALLEL_MIN_BYTES = 4 << 20
 PARALLEL_MIN_FILES = 2000
 _TRIM_BYTES = 256 << 20
+_GROUP_UNITS = 16_000_000
+_PIECE_PAIRS = 100_000
 
 
 @dataclass
@@ -263,11 +265,25 @@ def _by_first_document(doc: np.ndarray, pairs: np.ndarray, parts: int) -> list[n
     return [piece for piece in np.split(pairs, np.unique(cuts)) if len(piece)]
 
 
-def _band_pairs_of_shared(band: int) -> tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray], float]:
-    """band_pairs on one band of the keys a forked worker inherited, and the seconds it took."""
+def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int, np.ndarray, np.ndarray]], float]:
+    """band_pairs on a few bands of the keys a forked worker inherited: the
+    first band, the distinct candidates of these bands, their crowded
+    buckets (band, members, representatives), and the seconds it took."""
     started = time.perf_counter()
-    found = band_pairs(np.ascontiguousarray(_SHARED["keys"][:, band]))
-    return band, found, time.perf_counter() - started
+    codes, crowded = [], []
+    for band in bands:
+        found, members, representatives = band_pairs(np.ascontiguousarray(_SHARED["keys"][:, band]))
+        codes.append(found)
+        if len(members):
+            crowded.append((band, members, representatives))
+    return bands.start, distinct(np.concatenate(codes)), crowded, time.perf_counter() - started
+
+
+def _band_groups(bands: int, passages: int) -> list[range]:
+    """Consecutive bands, a few at a time: fewer when there are many passages,
+    so that one group's candidates stay a bounded number of pairs."""
+    size = int(np.clip(2 ** np.floor(np.log2(max(1, _GROUP_UNITS // max(passages, 1)))), 1, 8))
+    return [range(first, min(first + size, bands)) for first in range(0, bands, size)]
 
 
 @dataclass(frozen=True)
@@ -275,7 +291,7 @@ class _Comparison:
     """A piece of one band's candidates, and what deciding them needs."""
 
     codes: np.ndarray
-    band: int
+    first_band: int
     threshold: float
     containment: float
     two_band_ratio: float
@@ -285,15 +301,15 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     """Screen and verify candidates on the keys and shingle sets a forked
     worker inherited: (verified pairs, new candidates, pairs compared, seconds).
 
-    A pair is new in its band unless an earlier band proposed it (see
-    `CrowdedBuckets`); new pairs that `screen_pairs` finds worth it are
+    A pair is new in its group of bands unless an earlier band proposed it
+    (see `CrowdedBuckets`); new pairs that `screen_pairs` finds worth it are
     verified.
     """
     started = time.perf_counter()
     keys, sets, buckets = _SHARED["keys"], _SHARED["sets"], _SHARED["buckets"]
     pairs = decode_pairs(task.codes, len(keys))
     equal = equal_bands(keys, pairs)
-    new = ~buckets.proposed(equal, pairs, task.band).any(axis=1)
+    new = ~buckets.proposed(equal, pairs, task.first_band).any(axis=1)
     worth = screen_pairs(equal, pairs, sets.sizes(), task.threshold, task.two_band_ratio, MIN_CONTAINED_SHINGLES)
     compared = pairs[new & worth]
     jaccard, containment = pair_similarities(sets, compared)
@@ -359,14 +375,14 @@ def _compare(
     with _comparison_pool(shared, jobs) as pool_map:
 
         def tasks() -> Iterator[_Comparison]:
-            """Each band's candidates in pieces, once the bands before it are marked."""
-            for band, (codes, members, representatives), seconds in pool_map(
-                _band_pairs_of_shared, range(bands if n > 1 else 0)
-            ):
+            """Each group's candidates in pieces, once the bands before it are marked."""
+            groups = _band_groups(bands, n) if n > 1 else []
+            for first_band, codes, crowded, seconds in pool_map(_band_group_of_shared, groups):
                 timings["candidates"] += seconds
-                buckets.mark(band, members, representatives)
-                for piece in np.array_split(codes, max(1, len(codes) // 250_000)) if len(codes) else []:
-                    yield _Comparison(piece, band, settings.threshold, settings.containment, ratio)
+                for found in crowded:
+                    buckets.mark(*found)
+                for piece in np.array_split(codes, max(1, len(codes) // _PIECE_PAIRS)) if len(codes) else []:
+                    yield _Comparison(piece, first_band, settings.threshold, settings.containment, ratio)
 
         with _timed(timings, "compare (wall)"):
             for pairs, new, checked, seconds in pool_map(_compare_shared, tasks()):

@@ -110,3 +110,14 @@ def test_a_file_that_vanishes_before_its_text_is_re_read_is_reported(tmp_path, m
     assert [e.path.endswith("b.txt") and "vanished" in e.message for e in report.errors] == [True]
     (cluster,) = report.clusters
     assert sorted(m.path[-5:] for m in cluster.members) == ["a.txt", "c.txt"]
+
+
+@needs_seeds
+def test_same_json_whatever_the_number_of_bands_taken_at_a_time(monkeypatch):
+    inputs = [str(SEEDS), str(EXAMPLES)]
+    eight = as_json(find_clusters(inputs))
+    monkeypatch.setattr(pipeline, "_GROUP_UNITS", 1)  # one band at a time
+    monkeypatch.setattr(pipeline, "_PIECE_PAIRS", 7)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    assert as_json(find_clusters(inputs)) == eight
+    assert as_json(find_clusters(inputs, jobs=2)) == eight
