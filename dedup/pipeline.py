@@ -559,11 +559,17 @@ def _build_clusters(
     node_sets = sets.span_unions(graph.node_first, graph.node_last)
     jaccard, containment = pair_similarities(node_sets, np.stack((reps, members), -1))
     first, last = graph.node_first, graph.node_last
-    spans = {
-        int(node): (int(units.doc[first[node]]), int(units.start[first[node]]), int(units.end[last[node]]))
-        for node in distinct(members)
-    }
+    nodes = distinct(members)
+    spans = dict(
+        zip(
+            nodes.tolist(),
+            zip(units.doc[first[nodes]].tolist(), units.start[first[nodes]].tolist(), units.end[last[nodes]].tolist()),
+        )
+    )
     texts = _member_texts(spans, doc_paths, doc_encodings, errors, jobs)
+    line_start, line_end = units.line_start[first].tolist(), units.line_end[last].tolist()
+    similarity = [round(x, 4) for x in jaccard.tolist()]
+    contained = [round(x, 4) for x in containment.tolist()]
 
     ranked = []
     position = 0
@@ -577,11 +583,11 @@ def _build_clusters(
                         path=doc_paths[doc],
                         start=start,
                         end=end,
-                        line_start=int(units.line_start[first[node]]),
-                        line_end=int(units.line_end[last[node]]),
+                        line_start=line_start[node],
+                        line_end=line_end[node],
                         text=texts[node],
-                        similarity=round(float(jaccard[position]), 4),
-                        containment=round(float(containment[position]), 4),
+                        similarity=similarity[position],
+                        containment=contained[position],
                     )
                 )
             position += 1
