@@ -65,6 +65,7 @@ _CLASS_TABLE = np.zeros(0x110000, dtype=np.uint16)
 
 
 def _classes_of(char: str) -> int:
+    """The class bits of one character, by the same rules as the regular expressions they replace."""
     bits = _KNOWN
     if char.isalnum() or char == "_":
         bits |= _WORD

@@ -28,6 +28,7 @@ __all__ = ["SHINGLE_HASH", "ShingleSets", "shingle_hash", "shingle_sets", "words
 
 SHINGLE_HASH = "blake2b-64 words, multiply-add over positions, xor-folded to 32 bits"
 MAX_SHINGLE_SIZE = 16
+_UNION_CHUNK = 1 << 22
 
 _NO_SPACE = (
     "\u0e00-\u0eff"  # Thai, Lao
@@ -168,17 +169,32 @@ class ShingleSets:
         return ShingleSets(self.values[offsets], indptr, self.word_counts[rows])
 
     def span_unions(self, first: np.ndarray, last: np.ndarray) -> ShingleSets:
-        """For each span of consecutive rows first..last, the union of their sets."""
+        """For each span of consecutive rows first..last, the union of their sets.
+
+        Spans are taken about _UNION_CHUNK shingles at a time, so the
+        temporary arrays stay small however many spans there are.
+        """
         lo, hi = self.indptr[first], self.indptr[last + 1]
         sizes = hi - lo
-        offsets = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-        owner = np.repeat(np.arange(len(first), dtype=np.uint64), sizes)
-        keys = distinct((owner << np.uint64(32)) | self.values[offsets])
+        done = np.cumsum(sizes)
+        values, counts = [], []
+        start = 0
+        while start < len(first):
+            before = done[start - 1] if start else 0
+            stop = max(int(np.searchsorted(done, before + _UNION_CHUNK, side="right")), start + 1)
+            part = sizes[start:stop]
+            offsets = np.repeat(lo[start:stop] - np.cumsum(part) + part, part) + np.arange(int(part.sum()))
+            owner = np.repeat(np.arange(stop - start, dtype=np.uint64), part)
+            keys = distinct((owner << np.uint64(32)) | self.values[offsets])
+            values.append((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+            counts.append(np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=stop - start))
+            start = stop
         indptr = np.zeros(len(first) + 1, dtype=np.int64)
-        np.cumsum(np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(first)), out=indptr[1:])
+        if counts:
+            np.cumsum(np.concatenate(counts), out=indptr[1:])
         words = np.cumsum(np.concatenate(([0], self.word_counts)))
-        counts = words[last + 1] - words[first]
-        return ShingleSets((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32), indptr, counts)
+        joined = np.concatenate(values) if values else np.zeros(0, dtype=np.uint32)
+        return ShingleSets(joined, indptr, words[last + 1] - words[first])
 
     @staticmethod
     def concat(parts: Sequence[ShingleSets]) -> ShingleSets:

@@ -69,3 +69,26 @@ def test_a_nul_inside_a_passage_does_not_split_it():
     sets = shingle_sets(["one\x00two three four", "five six"], 1)
     assert list(sets.word_counts) == [4, 2]
     assert words("one\x00two") == ["one", "two"]
+
+
+@given(st.lists(st.sets(st.integers(0, 50), max_size=12), min_size=1, max_size=10), st.data())
+def test_span_unions_are_the_unions_of_their_rows_whatever_the_chunk(groups, data):
+    import dedup.shingles as shingles
+    from dedup.shingles import ShingleSets
+
+    values = [np.array(sorted(g), dtype=np.uint32) for g in groups]
+    indptr = np.concatenate(([0], np.cumsum([len(v) for v in values]))).astype(np.int64)
+    sets = ShingleSets(np.concatenate(values), indptr, np.array([len(g) + 1 for g in groups]))
+    n = len(groups)
+    spans = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=8))
+    first = np.array([min(a, b) for a, b in spans])
+    last = np.array([max(a, b) for a, b in spans])
+    expected = [sorted(set().union(*groups[a : b + 1])) for a, b in zip(first, last)]
+    for chunk in (shingles._UNION_CHUNK, 3):
+        original, shingles._UNION_CHUNK = shingles._UNION_CHUNK, chunk
+        try:
+            unions = sets.span_unions(first, last)
+        finally:
+            shingles._UNION_CHUNK = original
+        assert [unions[i].tolist() for i in range(len(first))] == expected
+        assert unions.word_counts.tolist() == [sum(len(g) + 1 for g in groups[a : b + 1]) for a, b in zip(first, last)]
