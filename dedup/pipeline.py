@@ -276,7 +276,9 @@ def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int
         codes.append(found)
         if len(members):
             crowded.append((band, members, representatives))
-    return bands.start, distinct(np.concatenate(codes)), crowded, time.perf_counter() - started
+    codes = distinct(np.concatenate(codes))
+    _return_freed_memory()
+    return bands.start, codes, crowded, time.perf_counter() - started
 
 
 def _band_groups(bands: int, passages: int) -> list[range]:
@@ -316,7 +318,10 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     small = np.minimum(*(sets.sizes()[compared[:, side]] for side in (0, 1)))
     contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
     verified = (jaccard >= task.threshold) | contained
-    return compared[verified], int(new.sum()), len(compared), time.perf_counter() - started
+    found, candidates = compared[verified], int(new.sum())
+    del pairs, equal, new, worth, jaccard, containment, small, contained, verified
+    _return_freed_memory()
+    return found, candidates, len(compared), time.perf_counter() - started
 
 
 @contextlib.contextmanager
@@ -401,10 +406,12 @@ def _compare(
 def _return_freed_memory() -> None:
     """Hand memory freed on the heap back to the operating system.
 
-    The batches' arrays arrive unpickled in many mid-sized blocks that glibc
-    keeps in the heap after they are freed; workers forked later would share
-    those pages and copy them as soon as either side reuses them. Elsewhere
-    than glibc this does nothing.
+    Arrays of up to 32 MB live on glibc's heap, which keeps their pages after
+    they are freed: the batches' arrays, joined into one table (workers forked
+    later would share those pages, then copy them as soon as either side
+    reuses them), and each worker task's temporaries, which would otherwise
+    leave every worker at its high-water mark. Elsewhere than glibc this
+    does nothing.
     """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
