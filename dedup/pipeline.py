@@ -241,6 +241,8 @@ def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Link
 
 
 _SHARED: dict = {}
+_TASKS_DONE = [0]  # in this process; handing memory back after every task costs more than it saves
+_TASKS_PER_TRIM = 16
 
 
 def _shared_zeros(shape: tuple[int, int]) -> np.ndarray:
@@ -320,7 +322,9 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     verified = (jaccard >= task.threshold) | contained
     found, candidates = compared[verified], int(new.sum())
     del pairs, equal, new, worth, jaccard, containment, small, contained, verified
-    _return_freed_memory()
+    _TASKS_DONE[0] += 1
+    if _TASKS_DONE[0] % _TASKS_PER_TRIM == 0:
+        _return_freed_memory()
     return found, candidates, len(compared), time.perf_counter() - started
 
 
