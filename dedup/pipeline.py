@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import itertools
 import mmap
 import multiprocessing
 import os
@@ -22,7 +23,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from itertools import repeat
 
 import numpy as np
 
@@ -184,7 +184,9 @@ def _scan_all(
     progress("reading", 0, len(paths))
     if jobs > 1 and len(batches) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(scan_batch, batches, repeat(settings), repeat(bands), repeat(rows))
+            results = pool.map(
+                scan_batch, batches, itertools.repeat(settings), itertools.repeat(bands), itertools.repeat(rows)
+            )
             for batch, result in zip(batches, results):
                 done += len(batch)
                 progress("reading", done, len(paths))
@@ -241,8 +243,8 @@ def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Link
 
 
 _SHARED: dict = {}
-_TASKS_DONE = [0]  # in this process; handing memory back after every task costs more than it saves
-_TASKS_PER_TRIM = 16
+_TASKS_DONE = itertools.count(1)  # in this process
+_TASKS_PER_TRIM = 16  # handing memory back after every task costs more than it saves
 
 
 def _shared_zeros(shape: tuple[int, int]) -> np.ndarray:
@@ -322,8 +324,7 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     verified = (jaccard >= task.threshold) | contained
     found, candidates = compared[verified], int(new.sum())
     del pairs, equal, new, worth, jaccard, containment, small, contained, verified
-    _TASKS_DONE[0] += 1
-    if _TASKS_DONE[0] % _TASKS_PER_TRIM == 0:
+    if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
         _return_freed_memory()
     return found, candidates, len(compared), time.perf_counter() - started
 
