@@ -294,7 +294,7 @@ def _band_groups(bands: int, passages: int) -> list[range]:
 
 @dataclass(frozen=True)
 class _Comparison:
-    """A piece of one band's candidates, and what deciding them needs."""
+    """A piece of one group of bands' candidates, and what deciding them needs."""
 
     codes: np.ndarray
     first_band: int
@@ -381,6 +381,7 @@ def _compare(
     candidates = compared = 0
     kept = []
     timings["candidates"] = timings["verify"] = 0.0
+    sets.sizes()  # computed once here, so forked workers share it instead of each computing it
     shared = {"sets": sets, "keys": keys, "buckets": buckets, "units": units}
     with _comparison_pool(shared, jobs) as pool_map:
 
@@ -418,8 +419,18 @@ def _return_freed_memory() -> None:
     leave every worker at its high-water mark. Elsewhere than glibc this
     does nothing.
     """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable | None:
+    """glibc's malloc_trim, or None where the C library has none."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def default_jobs() -> int:
@@ -438,8 +449,9 @@ def find_clusters(
 ) -> Report:
     """Scan files and folders and return clusters of near-duplicate passages.
 
-    Reading, splitting, shingling and signatures run on `jobs` processes;
-    the result is the same for every value. Raises `InputNotFound` if an
+    Reading, splitting, shingling, signatures, candidates, verification,
+    alignment and re-reading member text run on `jobs` processes; the result
+    is the same for every value. Raises `InputNotFound` if an
     input does not exist; files that cannot be read are listed in
     `Report.errors` and the scan goes on without them.
     """
