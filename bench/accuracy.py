@@ -15,7 +15,7 @@ edited copies of real paragraphs into other articles, runs
   8 normalised words in common (natural reuse in the base articles);
 - LSH recall: the share of unit pairs at or above the Jaccard threshold by
   exact brute force (sparse matrix product over all units) that LSH made
-  candidates and the band-key screen let through to verification: the
+  candidates and the signature screen let through to verification: the
   ceiling for any MinHash method at that threshold;
 - the labelled seed pairs (tests/fixtures/seed_reuse.json) found, by category;
 - chained components that clustering had to cut.
@@ -42,11 +42,11 @@ sys.path.insert(0, str(ROOT))
 
 from dedup import Settings  # noqa: E402
 from dedup.candidates import (  # noqa: E402
+    band_keys,
     candidate_pairs,
     choose_bands,
-    equal_bands,
+    equal_rows,
     screen_pairs,
-    two_band_ratio,
 )
 from dedup.passages import split_paragraphs, split_sentences  # noqa: E402
 from dedup.pipeline import MIN_CONTAINED_SHINGLES, scan_batch  # noqa: E402
@@ -255,7 +255,7 @@ def lsh_recall(folder: Path, settings: Settings) -> dict[str, tuple[float, float
     """Exact brute force over all units versus LSH: for pairs verification
     would keep by Jaccard, and by containment (with its floor of shared
     shingles), the share that LSH proposed and the share that also passed
-    the band-key screen, and how many such pairs there are."""
+    the signature screen, and how many such pairs there are."""
     from scipy.sparse import csr_matrix
 
     bands, rows = choose_bands(settings.candidate_threshold, settings.num_perm)
@@ -270,10 +270,10 @@ def lsh_recall(folder: Path, settings: Settings) -> dict[str, tuple[float, float
     sizes = sets.sizes().astype(np.float64)
     jac = shared / (sizes[i] + sizes[j] - shared)
     cont = shared / np.minimum(sizes[i], sizes[j])
-    pairs = candidate_pairs(batch.keys)
-    ratio = two_band_ratio(settings.threshold, settings.containment, bands, rows)
-    equal = equal_bands(batch.keys, pairs)
-    worth = screen_pairs(equal, pairs, sets.sizes(), settings.threshold, ratio, MIN_CONTAINED_SHINGLES)
+    pairs = candidate_pairs(band_keys(batch.fingerprints, bands, rows))
+    equal = equal_rows(batch.fingerprints, pairs)
+    a, b = (sets.sizes()[pairs[:, side]] for side in (0, 1))
+    worth = screen_pairs(equal, a, b, settings.threshold, settings.containment, MIN_CONTAINED_SHINGLES)
     proposed = {tuple(p) for p in pairs.tolist()}
     screened = {tuple(p) for p in pairs[worth].tolist()}
     truths = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["distinct", "distinct_pairs"]
+__all__ = ["distinct", "distinct_pairs", "take_rows"]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -26,3 +26,12 @@ def distinct_pairs(pairs: np.ndarray) -> np.ndarray:
     """The distinct rows of an (n, 2) array of row numbers below 2**32, sorted."""
     codes = distinct((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
     return np.stack(((codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)), -1)
+
+
+def take_rows(table: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """table[rows] for a 2-D table, each row copied as one block of bytes:
+    3-5 times faster than numpy's item-by-item gather for narrow items
+    (measured on 128 two-byte fingerprints per row)."""
+    table = np.ascontiguousarray(table)
+    blocks = table.view(np.dtype((np.void, table.shape[1] * table.itemsize))).reshape(len(table))
+    return np.take(blocks, rows).view(table.dtype).reshape(len(rows), table.shape[1])

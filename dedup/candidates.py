@@ -8,35 +8,42 @@ split that keeps P(threshold) >= RECALL_TARGET with the fewest false
 positives; every candidate is then verified on the real shingle sets, so
 the extra candidates cost time, never accuracy.
 
-Candidates are also screened before verification, by what the band keys
-already say: a pair of units of similar length that really matches shares
-many bands, so those that share only one (at news scale most candidates:
-short sentences sharing a common phrase) are dropped where that loses less
-than 1 - RECALL_TARGET of the pairs at the verification boundary; see
-`two_band_ratio`.
+Candidates are also screened before verification, on what the signatures
+already say: of the signature rows, a pair with Jaccard similarity s agrees
+on each with chance s, so a pair that agrees on too few rows for the least
+similarity that could pass verification (given the two sets' sizes) is
+almost surely two unrelated sentences that share a common phrase, and is
+dropped; see `screen_pairs`.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
-from .arrays import distinct
+from .arrays import distinct, take_rows
 
 __all__ = [
     "RECALL_TARGET",
+    "SCREEN_RECALL",
     "CrowdedBuckets",
     "band_keys",
     "band_pairs",
+    "boundary_similarity",
     "candidate_pairs",
     "candidate_probability",
     "choose_bands",
     "decode_pairs",
-    "equal_bands",
+    "equal_rows",
+    "least_equal_rows",
     "screen_pairs",
-    "two_band_ratio",
+    "shared_bands",
 ]
 
 RECALL_TARGET = 0.95
+SCREEN_RECALL = 0.999
 MAX_BUCKET = 64
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -67,14 +74,20 @@ def choose_bands(threshold: float, num_perm: int, recall: float = RECALL_TARGET)
     return best[1], best[2]
 
 
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A (passages, bands) uint32 array: each band's rows hashed to one key.
+def band_keys(fingerprints: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """A (passages, bands) uint32 array: each band's rows (signature values
+    or their `fingerprints`) as one key.
 
-    32 bits keep memory at 4 bytes per band and passage; two different bands
-    that share a key by chance only add a candidate, which verification drops.
+    Passages that agree on a band's rows share its key. Rows that fit in 32
+    bits together (two 16-bit fingerprints) are the key as they are;
+    otherwise they are hashed to one, and two passages that share a key by
+    chance only add a candidate, which the screen or verification drops.
     """
-    columns = signatures.T
-    keys = np.zeros((bands, len(signatures)), dtype=np.uint64)
+    fingerprints = np.ascontiguousarray(fingerprints[:, : bands * rows])
+    if fingerprints.itemsize * rows == 4:
+        return fingerprints.view(np.uint32)
+    columns = np.ascontiguousarray(fingerprints.T)
+    keys = np.zeros((bands, len(fingerprints)), dtype=np.uint64)
     for r in range(rows):
         keys *= _BAND_MULT
         keys ^= columns[r : bands * rows : rows].astype(np.uint64) + np.uint64(r + 1)
@@ -193,47 +206,64 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     return decode_pairs(distinct(np.concatenate(codes)), len(keys))
 
 
-def equal_bands(keys: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """(pairs, bands) bool: which band keys each pair shares."""
-    return keys[pairs[:, 0]] == keys[pairs[:, 1]]
+def equal_rows(fingerprints: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """(pairs, rows) bool: which signature rows each pair agrees on."""
+    return take_rows(fingerprints, pairs[:, 0]) == take_rows(fingerprints, pairs[:, 1])
+
+
+def shared_bands(equal: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(pairs, bands) bool: the first `bands` bands whose every row each pair
+    agrees on (so whose key it shares), from `equal_rows`."""
+    return functools.reduce(np.logical_and, (equal[:, r : bands * rows : rows] for r in range(rows)))
+
+
+def boundary_similarity(
+    a: np.ndarray, b: np.ndarray, threshold: float, containment: float, min_shared: int
+) -> np.ndarray:
+    """The least Jaccard similarity at which sets of sizes a and b can pass
+    verification, or infinity where they never can.
+
+    Verification keeps Jaccard >= threshold, possible only when the smaller
+    set is at least `threshold` of the larger, or `containment` of the
+    smaller set's shingles, and at least `min_shared`, in the larger: with i
+    shared shingles the Jaccard similarity is i / (a + b - i).
+    """
+    small, large = np.minimum(a, b), np.maximum(a, b)
+    shared = np.maximum(np.ceil(containment * small - 1e-9), min_shared)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_containment = np.where(shared <= small, shared / (small + large - shared), np.inf)
+        by_jaccard = np.where(small >= threshold * large, threshold, np.inf)
+    return np.minimum(by_jaccard, by_containment)
+
+
+@functools.cache
+def least_equal_rows(rows: int, recall: float = SCREEN_RECALL) -> np.ndarray:
+    """For similarity s = i / 1000 (i = 0..1000), the most of `rows`
+    signature rows that a pair with Jaccard similarity s agrees on with
+    probability >= recall: the binomial (rows, s) tail."""
+    s = np.linspace(0.0, 1.0, 1001)[1:-1, None]
+    k = np.arange(rows + 1)
+    log_choose = np.array([math.lgamma(rows + 1) - math.lgamma(i + 1) - math.lgamma(rows - i + 1) for i in k])
+    pmf = np.exp(log_choose + k * np.log(s) + (rows - k) * np.log1p(-s))
+    at_least = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
+    least = (at_least >= recall).sum(axis=1) - 1
+    return np.concatenate(([0], least, [rows]))
 
 
 def screen_pairs(
-    equal: np.ndarray, pairs: np.ndarray, sizes: np.ndarray, threshold: float, ratio_for_two: float, min_shared: int
+    equal: np.ndarray, a: np.ndarray, b: np.ndarray, threshold: float, containment: float, min_shared: int
 ) -> np.ndarray:
-    """Which candidate pairs are worth verifying, given the bands they share.
+    """Which candidate pairs (with `equal_rows`, and set sizes a and b) are worth verifying.
 
-    A pair cannot pass when its sets' sizes alone rule it out (Jaccard is at
-    most the length ratio; containment needs `min_shared` shingles in
-    common); a pair of length ratio at least `ratio_for_two` (see
-    `two_band_ratio`) must share two bands.
+    A pair that could pass verification has at least its
+    `boundary_similarity`; even a pair exactly there agrees on
+    `least_equal_rows` of the rows with probability SCREEN_RECALL, and one
+    more similar on more. Pairs agreeing on fewer, and pairs whose sizes
+    alone rule them out, are dropped. On news, most candidates are unrelated
+    sentences that share a common phrase and agree on one band by chance
+    (rows far fewer than a match needs); see README, "Screening candidates".
     """
-    a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
-    small = np.minimum(a, b)
-    ratio = small / np.maximum(np.maximum(a, b), 1)
-    possible = (ratio >= threshold) | (small >= min_shared)
-    return possible & ((equal.sum(axis=1) >= 2) | (ratio < ratio_for_two))
-
-
-def _two_or_more(s: float | np.ndarray, bands: int, rows: int) -> float | np.ndarray:
-    """The chance that a pair with Jaccard similarity s shares at least two bands."""
-    p = np.power(s, rows)
-    return 1.0 - (1.0 - p) ** bands - bands * p * (1.0 - p) ** (bands - 1)
-
-
-def two_band_ratio(threshold: float, containment: float, bands: int, rows: int) -> float:
-    """The least length ratio (smaller over larger set) from which a candidate
-    needs two shared bands to be worth verifying; infinity when never.
-
-    Of two units with length ratio q, a pair that passes verification has
-    Jaccard similarity at least min(threshold, c*q / (1 + q - c*q)) (the
-    second term: the smaller unit only just contained in the larger). Where
-    even a pair exactly at that bound shares two bands with probability
-    >= RECALL_TARGET, a candidate sharing one band is almost always a pair of
-    unrelated sentences that share a common phrase, and is dropped. Below the
-    ratio (a short quote inside a long sentence) one band is enough, as before.
-    """
-    ratios = np.linspace(0.0, 1.0, 1001)
-    lowest = np.minimum(threshold, containment * ratios / (1.0 + ratios - containment * ratios))
-    enough = np.flatnonzero(_two_or_more(lowest, bands, rows) >= RECALL_TARGET)
-    return float(ratios[enough[0]]) if len(enough) else float("inf")
+    bound = boundary_similarity(a, b, threshold, containment, min_shared)
+    possible = np.isfinite(bound)
+    grid = np.floor(np.where(possible, bound, 0.0) * 1000).astype(np.int64)
+    return possible & (equal.sum(axis=1) >= least_equal_rows(equal.shape[1])[grid])

@@ -1,11 +1,11 @@
 """`find_clusters`: the one place where the stages are chained.
 
 read files -> units (sentences, paragraphs or documents) -> shingles ->
-signatures -> band keys (per batch of documents) -> candidate pairs ->
+signatures -> fingerprints (per batch of documents) -> candidate pairs ->
 verified pairs -> aligned passages -> nodes -> clusters -> member text.
 
 The per-batch stage keeps only compact arrays (offsets, shingle sets, band
-keys), never the documents' text; member text is re-read from the files at
+fingerprints), never the documents' text; member text is re-read from the files at
 the end, so memory follows the number of passages, not the size of the input.
 """
 
@@ -34,15 +34,15 @@ from .candidates import (
     band_pairs,
     choose_bands,
     decode_pairs,
-    equal_bands,
+    equal_rows,
     screen_pairs,
-    two_band_ratio,
+    shared_bands,
 )
 from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
 from .passages import UnitTable, split_documents
 from .shingles import SHINGLE_HASH, ShingleSets, shingle_sets
-from .signatures import SCHEME, minhash_signatures
+from .signatures import SCHEME, fingerprints, minhash_signatures
 from .sources import UnreadableFile, find_files, read_document, read_text
 from .verify import pair_similarities
 
@@ -69,7 +69,7 @@ class Batch:
     errors: list[FileError]
     units: UnitTable
     sets: ShingleSets
-    keys: np.ndarray
+    fingerprints: np.ndarray
     short_units: int
     characters: int
     timings: dict[str, float]
@@ -122,7 +122,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
             for doc, start, end in zip(table.doc.tolist(), table.start.tolist(), table.end.tolist())
         ]
     del documents
-    parts, keys, kept = [], [], []
+    parts, prints, kept = [], [], []
     offset = 0
     for chunk in _chunks(texts):
         with _timed(timings, "shingle"):
@@ -131,7 +131,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
             sets = sets.take(keep)
         with _timed(timings, "signatures"):
             signatures = minhash_signatures(sets, settings.num_perm, settings.seed, columns=bands * rows)
-            keys.append(band_keys(signatures, bands, rows))
+            prints.append(fingerprints(signatures, rows))
         parts.append(sets)
         kept.append(keep + offset)
         offset += len(chunk)
@@ -142,7 +142,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
         errors,
         table.take(keep),
         ShingleSets.concat(parts),
-        np.concatenate(keys) if keys else np.zeros((0, bands), dtype=np.uint32),
+        np.concatenate(prints) if prints else fingerprints(np.zeros((0, bands * rows)), rows),
         short_units=len(texts) - len(keep),
         characters=characters,
         timings=timings,
@@ -270,16 +270,19 @@ def _by_first_document(doc: np.ndarray, pairs: np.ndarray, parts: int) -> list[n
 
 
 def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int, np.ndarray, np.ndarray]], float]:
-    """band_pairs on a few bands of the keys a forked worker inherited: the
-    first band, the distinct candidates of these bands, their crowded
-    buckets (band, members, representatives), and the seconds it took."""
+    """band_pairs on a few bands of the fingerprints a forked worker
+    inherited: the first band, the distinct candidates of these bands, their
+    crowded buckets (band, members, representatives), and the seconds it took."""
     started = time.perf_counter()
+    rows = _SHARED["rows"]
+    keys = band_keys(_SHARED["fingerprints"][:, bands.start * rows : bands.stop * rows], len(bands), rows)
     codes, crowded = [], []
     for band in bands:
-        found, members, representatives = band_pairs(np.ascontiguousarray(_SHARED["keys"][:, band]))
+        found, members, representatives = band_pairs(np.ascontiguousarray(keys[:, band - bands.start]))
         codes.append(found)
         if len(members):
             crowded.append((band, members, representatives))
+    del keys
     codes = distinct(np.concatenate(codes))
     _return_freed_memory()
     return bands.start, codes, crowded, time.perf_counter() - started
@@ -300,30 +303,31 @@ class _Comparison:
     first_band: int
     threshold: float
     containment: float
-    two_band_ratio: float
 
 
 def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
-    """Screen and verify candidates on the keys and shingle sets a forked
-    worker inherited: (verified pairs, new candidates, pairs compared, seconds).
+    """Screen and verify candidates on the fingerprints and shingle sets a
+    forked worker inherited: (verified pairs, new candidates, pairs compared, seconds).
 
     A pair is new in its group of bands unless an earlier band proposed it
     (see `CrowdedBuckets`); new pairs that `screen_pairs` finds worth it are
     verified.
     """
     started = time.perf_counter()
-    keys, sets, buckets = _SHARED["keys"], _SHARED["sets"], _SHARED["buckets"]
-    pairs = decode_pairs(task.codes, len(keys))
-    equal = equal_bands(keys, pairs)
-    new = ~buckets.proposed(equal, pairs, task.first_band).any(axis=1)
-    worth = screen_pairs(equal, pairs, sets.sizes(), task.threshold, task.two_band_ratio, MIN_CONTAINED_SHINGLES)
+    prints, sets, buckets = _SHARED["fingerprints"], _SHARED["sets"], _SHARED["buckets"]
+    pairs = decode_pairs(task.codes, len(prints))
+    equal = equal_rows(prints, pairs)
+    new = ~buckets.proposed(shared_bands(equal, task.first_band, _SHARED["rows"]), pairs, task.first_band).any(axis=1)
+    sizes = sets.sizes()
+    a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    worth = screen_pairs(equal, a, b, task.threshold, task.containment, MIN_CONTAINED_SHINGLES)
     compared = pairs[new & worth]
     jaccard, containment = pair_similarities(sets, compared)
-    small = np.minimum(*(sets.sizes()[compared[:, side]] for side in (0, 1)))
+    small = np.minimum(a, b)[new & worth]
     contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
     verified = (jaccard >= task.threshold) | contained
     found, candidates = compared[verified], int(new.sum())
-    del pairs, equal, new, worth, jaccard, containment, small, contained, verified
+    del pairs, equal, new, a, b, worth, jaccard, containment, small, contained, verified
     if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
         _return_freed_memory()
     return found, candidates, len(compared), time.perf_counter() - started
@@ -363,7 +367,7 @@ def _comparison_pool(shared: dict, jobs: int) -> Iterator[Callable]:
 def _compare(
     units: UnitTable,
     sets: ShingleSets,
-    keys: np.ndarray,
+    prints: np.ndarray,
     settings: Settings,
     bands: int,
     rows: int,
@@ -375,14 +379,13 @@ def _compare(
     `align_runs`), the number of distinct candidates and the number of pairs
     whose shingle sets were compared."""
     n = len(units)
-    ratio = two_band_ratio(settings.threshold, settings.containment, bands, rows)
     shape = CrowdedBuckets.table_shape(n, bands)
     buckets = CrowdedBuckets(_shared_zeros(shape), _shared_zeros(shape))
     candidates = compared = 0
     kept = []
     timings["candidates"] = timings["verify"] = 0.0
     sets.sizes()  # computed once here, so forked workers share it instead of each computing it
-    shared = {"sets": sets, "keys": keys, "buckets": buckets, "units": units}
+    shared = {"sets": sets, "fingerprints": prints, "rows": rows, "buckets": buckets, "units": units}
     with _comparison_pool(shared, jobs) as pool_map:
 
         def tasks() -> Iterator[_Comparison]:
@@ -393,7 +396,7 @@ def _compare(
                 for found in crowded:
                     buckets.mark(*found)
                 for piece in np.array_split(codes, max(1, len(codes) // _PIECE_PAIRS)) if len(codes) else []:
-                    yield _Comparison(piece, first_band, settings.threshold, settings.containment, ratio)
+                    yield _Comparison(piece, first_band, settings.threshold, settings.containment)
 
         with _timed(timings, "compare (wall)"):
             for pairs, new, checked, seconds in pool_map(_compare_shared, tasks()):
@@ -479,14 +482,14 @@ def find_clusters(
             timings[stage] = timings.get(stage, 0.0) + seconds
     characters = sum(b.characters for b in batches)
     short_units = sum(b.short_units for b in batches)
-    units, sets, keys = _gather_batches(batches, doc_offsets, bands)
+    units, sets, prints = _gather_batches(batches, doc_offsets, bands * rows)
 
     report_progress("comparing", 0, 1)
     jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
     verified_pairs, runs, candidate_count, compared_count = _compare(
-        units, sets, keys, settings, bands, rows, jobs, timings
+        units, sets, prints, settings, bands, rows, jobs, timings
     )
-    del keys
+    del prints
     with _timed(timings, "align"):
         graph = link_passages(units, sets, runs)
     with _timed(timings, "cluster"):
@@ -533,24 +536,25 @@ def _join(parts: list[np.ndarray], dtype: type = np.int64, width: int | None = N
 
 
 def _gather_batches(
-    batches: list[Batch], doc_offsets: list[int], bands: int
+    batches: list[Batch], doc_offsets: list[int], rows: int
 ) -> tuple[UnitTable, ShingleSets, np.ndarray]:
-    """Join the batches' arrays into one table, emptying the batches as it goes."""
+    """Join the batches' arrays into one table (and their fingerprints, `rows`
+    per passage), emptying the batches as it goes."""
     columns = {name: [] for name in UnitTable.COLUMNS}
-    values, sizes, counts, keys = [], [], [], []
+    values, sizes, counts, prints = [], [], [], []
     for batch, offset in zip(batches, doc_offsets):
         for name in UnitTable.COLUMNS:
             columns[name].append(getattr(batch.units, name) + (offset if name == "doc" else 0))
         values.append(batch.sets.values)
         sizes.append(batch.sets.sizes())
         counts.append(batch.sets.word_counts)
-        keys.append(batch.keys)
-        batch.units = batch.sets = batch.keys = None  # type: ignore[assignment]
+        prints.append(batch.fingerprints)
+        batch.units = batch.sets = batch.fingerprints = None  # type: ignore[assignment]
     units = UnitTable(*(_join(columns[name]) for name in UnitTable.COLUMNS))
     indptr = np.zeros(len(units) + 1, dtype=np.int64)
     np.cumsum(_join(sizes), out=indptr[1:])
     sets = ShingleSets(_join(values, np.uint32), indptr, _join(counts))
-    return units, sets, _join(keys, np.uint32, width=bands)
+    return units, sets, _join(prints, np.uint16, width=rows)
 
 
 def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings) -> list[Group]:

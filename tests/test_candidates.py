@@ -1,25 +1,32 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup.arrays import take_rows
 from dedup.candidates import (
     MAX_BUCKET,
+    SCREEN_RECALL,
     CrowdedBuckets,
     band_keys,
     band_pairs,
+    boundary_similarity,
     candidate_pairs,
     candidate_probability,
     choose_bands,
     decode_pairs,
-    equal_bands,
+    equal_rows,
+    least_equal_rows,
     screen_pairs,
-    two_band_ratio,
+    shared_bands,
 )
+from dedup.shingles import ShingleSets
+from dedup.signatures import fingerprints, minhash_signatures
 
 
 @pytest.mark.parametrize("threshold", [0.2, 0.3, 0.4, 0.5, 0.7, 0.9])
@@ -93,35 +100,115 @@ def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(rows):
         for band, (codes, members, representatives) in enumerate(per_band):
             buckets.mark(band, members, representatives)
             pairs = decode_pairs(codes, len(keys))
-            earlier = buckets.proposed(equal_bands(keys, pairs), pairs, band)
+            earlier = buckets.proposed(shared_bands(equal_rows(keys, pairs), band, 1), pairs, band)
             seen += [tuple(p) for p in pairs[~earlier.any(axis=1)].tolist()]
         assert sorted(seen) == sorted(proposed)  # each proposed pair exactly once
     finally:
         candidates.MAX_BUCKET = original
 
 
-@pytest.mark.parametrize(("threshold", "containment", "num_perm"), [(0.4, 0.5, 128), (0.5, 0.8, 128), (0.3, 0.5, 256)])
-def test_two_bands_are_required_only_where_boundary_pairs_almost_always_share_two(threshold, containment, num_perm):
-    bands, rows = choose_bands(min(threshold, containment / (2 - containment)), num_perm)
-    ratio = two_band_ratio(threshold, containment, bands, rows)
-    assert 0 < ratio <= 1
-    for q in (ratio, (ratio + 1) / 2, 1.0):
-        lowest = min(threshold, containment * q / (1 + q - containment * q))
-        p = lowest**rows
-        at_least_two = 1 - (1 - p) ** bands - bands * p * (1 - p) ** (bands - 1)
-        assert at_least_two >= 0.95
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2), min_size=4, max_size=4), min_size=2, max_size=30))
+def test_two_16_bit_fingerprints_are_their_band_key_exactly(rows):
+    prints = np.array(rows, dtype=np.uint16)
+    keys = band_keys(prints, 2, 2)
+    for i, j in itertools.combinations(range(len(rows)), 2):
+        for band in range(2):
+            same_rows = rows[i][2 * band : 2 * band + 2] == rows[j][2 * band : 2 * band + 2]
+            assert (keys[i, band] == keys[j, band]) == same_rows
 
 
-def test_with_few_bands_one_shared_band_is_always_enough():
-    assert two_band_ratio(0.9, 0.9, 10, 12) == float("inf")
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2), min_size=6, max_size=6), min_size=2, max_size=20))
+def test_shared_bands_are_those_whose_rows_all_agree(rows):
+    prints = np.array(rows, dtype=np.uint16)
+    pairs = np.array(list(itertools.combinations(range(len(rows)), 2)))
+    shared = shared_bands(equal_rows(prints, pairs), 3, 2)
+    for (i, j), bands in zip(pairs.tolist(), shared.tolist()):
+        assert bands == [rows[i][2 * b : 2 * b + 2] == rows[j][2 * b : 2 * b + 2] for b in range(3)]
 
 
-def test_screen_drops_pairs_of_similar_length_sharing_one_band_and_pairs_ruled_out_by_size():
-    keys = np.array([[1, 2, 3], [1, 9, 9], [1, 2, 8], [5, 9, 7], [5, 6, 6], [4, 4, 4]], dtype=np.uint32)
-    sizes = np.array([20, 18, 22, 40, 10, 3])
-    pairs = np.array([[0, 1], [0, 2], [3, 4], [3, 5], [4, 5]])
-    keys[5] = keys[3]  # 3 and 5 share every band, but 3 shingles can never match 40
-    worth = screen_pairs(equal_bands(keys, pairs), pairs, sizes, threshold=0.4, ratio_for_two=0.74, min_shared=8)
-    # similar length, one band: dropped; similar length, two bands: kept;
-    # a short unit in a long one (ratio 0.25) needs only one band
-    assert worth.tolist() == [False, True, True, False, False]
+def test_fingerprints_keep_equal_values_equal_and_single_rows_whole():
+    values = np.array([[0, 1, 2**32 - 1], [0, 5, 2**32 - 1]], dtype=np.uint32)
+    two = fingerprints(values, rows=2)
+    assert two.dtype == np.uint16
+    assert (two[0] == two[1]).tolist() == [True, False, True]
+    one = fingerprints(np.arange(100_000, dtype=np.uint32)[:, None], rows=1)
+    assert one.dtype == np.uint32
+    assert len(np.unique(one)) == 100_000  # a bijection: single-row keys keep all 32 bits
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.int64])
+def test_take_rows_is_fancy_indexing(dtype):
+    table = np.arange(7 * 5, dtype=dtype).reshape(7, 5)
+    rows = np.array([6, 0, 0, 3])
+    assert np.array_equal(take_rows(table, rows), table[rows])
+    assert take_rows(table, np.zeros(0, dtype=np.int64)).shape == (0, 5)
+
+
+@pytest.mark.parametrize("s", [0.05, 0.2, 1 / 3, 0.4, 0.5, 0.9])
+def test_least_equal_rows_is_the_binomial_tail(s):
+    rows = 128
+    least = int(least_equal_rows(rows)[int(s * 1000)])
+    p = int(s * 1000) / 1000
+
+    def at_least(k: int) -> float:
+        return sum(math.comb(rows, x) * p**x * (1 - p) ** (rows - x) for x in range(k, rows + 1))
+
+    assert at_least(least) >= SCREEN_RECALL
+    assert least == rows or at_least(least + 1) < SCREEN_RECALL
+
+
+def test_boundary_similarity_is_the_least_jaccard_that_can_pass():
+    a = np.array([20, 10, 3, 7, 100])
+    b = np.array([20, 40, 40, 7, 10])
+    bound = boundary_similarity(a, b, threshold=0.4, containment=0.5, min_shared=8)
+    # equal sizes: 10 of 20 contained is Jaccard 1/3; 10 in 40: 8 shared (the floor) of 42;
+    # 3 in 40: never; 7 and 7: only by Jaccard; 10 in 100: 8 of 102
+    assert bound.tolist() == pytest.approx([1 / 3, 8 / 42, float("inf"), 0.4, 8 / 102])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sets(st.integers(0, 60), min_size=1, max_size=40),
+    st.sets(st.integers(0, 60), min_size=1, max_size=40),
+    st.sampled_from([(0.4, 0.5), (0.7, 0.9), (0.2, 0.3)]),
+)
+def test_every_pair_that_passes_verification_reaches_its_boundary(a, b, thresholds):
+    threshold, containment = thresholds
+    shared = len(a & b)
+    jaccard = shared / len(a | b)
+    passes = jaccard >= threshold or (shared / min(len(a), len(b)) >= containment and shared >= 8)
+    bound = boundary_similarity(np.array([len(a)]), np.array([len(b)]), threshold, containment, 8)[0]
+    if passes:
+        assert jaccard >= bound - 1e-12
+
+
+def test_screen_keeps_boundary_pairs_of_real_signatures_and_drops_chance_meetings():
+    rng = np.random.default_rng(7)
+    pairs, sizes = [], []
+    for n in range(400):
+        # 10 of 20 shingles shared (the containment boundary, Jaccard 1/3), or 3 of 20 (a common phrase)
+        common = 10 if n % 2 == 0 else 3
+        shingles = rng.choice(2**31, size=40 - common, replace=False).astype(np.uint32)
+        pairs += [np.sort(shingles[:20]), np.sort(np.concatenate((shingles[:common], shingles[20:])))]
+        sizes += [20, 20]
+    sets = ShingleSets(np.concatenate(pairs), np.concatenate(([0], np.cumsum(sizes))), np.array(sizes))
+    prints = fingerprints(minhash_signatures(sets, 128, 1), rows=2)
+    index = np.arange(0, 800, 2)
+    kept = screen_pairs(
+        equal_rows(prints, np.stack((index, index + 1), -1)),
+        np.full(400, 20),
+        np.full(400, 20),
+        threshold=0.4,
+        containment=0.5,
+        min_shared=8,
+    )
+    assert kept[0::2].mean() >= 0.99
+    assert kept[1::2].mean() <= 0.01
+
+
+def test_screen_drops_pairs_ruled_out_by_size():
+    equal = np.ones((2, 128), dtype=bool)
+    kept = screen_pairs(equal, np.array([3, 20]), np.array([40, 22]), threshold=0.4, containment=0.5, min_shared=8)
+    assert kept.tolist() == [False, True]
