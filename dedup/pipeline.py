@@ -226,13 +226,14 @@ class Links:
 
 def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Links:
     """Aligned passages (from `align_runs`) -> nodes and their links."""
-    first = np.concatenate((runs[:, 0], runs[:, 2]))
-    last = np.concatenate((runs[:, 1], runs[:, 3]))
-    node_of, node_first, node_last = merge_spans(units.doc, first, last, units.start, units.end)
-    run_sets = sets.span_unions(first, last)
     n = len(runs)
-    similarity, _ = pair_similarities(run_sets, np.stack((np.arange(n), np.arange(n) + n), -1))
-    links = np.sort(np.stack((node_of[:n], node_of[n:]), -1), axis=1)
+    ends = np.concatenate((runs[:, 0:2], runs[:, 2:4])).astype(np.uint64)
+    # a unit that matches many others is the same span in many runs: merge each span once
+    spans, span_of = np.unique((ends[:, 0] << np.uint64(32)) | ends[:, 1], return_inverse=True)
+    first, last = (spans >> np.uint64(32)).astype(np.int64), (spans & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    node_of, node_first, node_last = merge_spans(units.doc, first, last, units.start, units.end)
+    similarity, _ = pair_similarities(sets.span_unions(first, last), np.stack((span_of[:n], span_of[n:]), -1))
+    links = np.sort(np.stack((node_of[span_of[:n]], node_of[span_of[n:]]), -1), axis=1)
     keep = links[:, 0] != links[:, 1]
     links, similarity = links[keep], similarity[keep]
     order = np.lexsort((-similarity, links[:, 1], links[:, 0]))
@@ -582,59 +583,52 @@ def _build_clusters(
 ) -> list[Cluster]:
     if not groups:
         return []
-    reps = np.concatenate([np.full(len(g.members), g.representative) for g in groups])
+    sizes = [len(g.members) for g in groups]
     members = np.concatenate([g.members for g in groups])
+    reps = np.repeat([g.representative for g in groups], sizes)
     node_sets = sets.span_unions(graph.node_first, graph.node_last)
     jaccard, containment = pair_similarities(node_sets, np.stack((reps, members), -1))
-    first, last = graph.node_first, graph.node_last
-    nodes = distinct(members)
-    spans = dict(
-        zip(
-            nodes.tolist(),
-            zip(units.doc[first[nodes]].tolist(), units.start[first[nodes]].tolist(), units.end[last[nodes]].tolist()),
-        )
-    )
+    first, last = graph.node_first[members], graph.node_last[members]
+    docs, starts, ends = units.doc[first].tolist(), units.start[first].tolist(), units.end[last].tolist()
+    nodes = members.tolist()
+    spans = dict(zip(nodes, zip(docs, starts, ends)))
     texts = _member_texts(spans, doc_paths, doc_encodings, errors, jobs)
-    line_start, line_end = units.line_start[first].tolist(), units.line_end[last].tolist()
-    similarity = [round(x, 4) for x in jaccard.tolist()]
-    contained = [round(x, 4) for x in containment.tolist()]
+    found = [
+        Member(doc_paths[doc], *fields) if fields[4] is not None else None
+        for doc, fields in zip(
+            docs,
+            zip(
+                starts,
+                ends,
+                units.line_start[first].tolist(),
+                units.line_end[last].tolist(),
+                map(texts.get, nodes),
+                (round(x, 4) for x in jaccard.tolist()),
+                (round(x, 4) for x in containment.tolist()),
+            ),
+        )
+    ]
 
     ranked = []
     position = 0
-    for g in groups:
-        found = []
-        for node in g.members.tolist():
-            if node in texts:
-                doc, start, end = spans[node]
-                found.append(
-                    Member(
-                        path=doc_paths[doc],
-                        start=start,
-                        end=end,
-                        line_start=line_start[node],
-                        line_end=line_end[node],
-                        text=texts[node],
-                        similarity=similarity[position],
-                        containment=contained[position],
-                    )
-                )
-            position += 1
-        if len(found) < 2:
-            continue
-        documents = len({m.path for m in found})
-        ranked.append((-len(found), -documents, int(g.members[0]), g, found, texts.get(g.representative)))
+    for g, size in zip(groups, sizes):
+        present = [i for i in range(position, position + size) if found[i] is not None]
+        if len(present) >= 2:
+            documents = len({docs[i] for i in present})
+            ranked.append((-len(present), -documents, nodes[position], g, [found[i] for i in present], documents))
+        position += size
     ranked.sort(key=lambda r: r[:3])
     return [
         Cluster(
             id=number,
-            size=len(found),
-            documents=len({m.path for m in found}),
+            size=len(kept),
+            documents=documents,
             similarity=round(g.mean_similarity, 4),
             min_similarity=round(g.min_similarity, 4),
-            text=rep_text if rep_text is not None else found[0].text,
-            members=tuple(found),
+            text=texts.get(g.representative, kept[0].text),
+            members=tuple(kept),
         )
-        for number, (_, _, _, g, found, rep_text) in enumerate(ranked, 1)
+        for number, (_, _, _, g, kept, documents) in enumerate(ranked, 1)
     ]
 
 
