@@ -187,12 +187,19 @@ class CrowdedBuckets:
     def _bits(self, table: np.ndarray, rows: np.ndarray, bands: int) -> np.ndarray:
         return np.unpackbits(table[rows], axis=1, count=bands, bitorder="little").astype(bool)
 
-    def proposed(self, equal: np.ndarray, pairs: np.ndarray, bands: int) -> np.ndarray:
-        """(pairs, bands) bool: which of the first `bands` bands proposed each pair."""
-        if bands == 0:
-            return np.zeros((len(pairs), 0), dtype=bool)
-        star = self._bits(self.representative, pairs[:, 0], bands) | self._bits(self.representative, pairs[:, 1], bands)
-        return equal[:, :bands] & (~self._bits(self.crowded, pairs[:, 0], bands) | star)
+    def proposed_any(self, shared: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+        """(pairs,) bool: did any of the bands in `shared` (the first bands'
+        columns of `shared_bands`) propose each pair? Most pairs share no
+        earlier band, so only the others have their bucket bits read."""
+        out = np.zeros(len(pairs), dtype=bool)
+        maybe = np.flatnonzero(shared.any(axis=1))
+        if len(maybe):
+            bands, sides = shared.shape[1], pairs[maybe]
+            star = self._bits(self.representative, sides[:, 0], bands) | self._bits(
+                self.representative, sides[:, 1], bands
+            )
+            out[maybe] = (shared[maybe] & (~self._bits(self.crowded, sides[:, 0], bands) | star)).any(axis=1)
+        return out
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:

@@ -318,16 +318,17 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     prints, sets, buckets = _SHARED["fingerprints"], _SHARED["sets"], _SHARED["buckets"]
     pairs = decode_pairs(task.codes, len(prints))
     equal = equal_rows(prints, pairs)
-    new = ~buckets.proposed(shared_bands(equal, task.first_band, _SHARED["rows"]), pairs, task.first_band).any(axis=1)
+    new = np.flatnonzero(~buckets.proposed_any(shared_bands(equal, task.first_band, _SHARED["rows"]), pairs))
+    pairs, equal = pairs[new], equal[new]
     sizes = sets.sizes()
     a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
     worth = screen_pairs(equal, a, b, task.threshold, task.containment, MIN_CONTAINED_SHINGLES)
-    compared = pairs[new & worth]
+    compared = pairs[worth]
     jaccard, containment = pair_similarities(sets, compared)
-    small = np.minimum(a, b)[new & worth]
+    small = np.minimum(a, b)[worth]
     contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
     verified = (jaccard >= task.threshold) | contained
-    found, candidates = compared[verified], int(new.sum())
+    found, candidates = compared[verified], len(new)
     del pairs, equal, new, a, b, worth, jaccard, containment, small, contained, verified
     if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
         _return_freed_memory()

@@ -100,8 +100,8 @@ def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(rows):
         for band, (codes, members, representatives) in enumerate(per_band):
             buckets.mark(band, members, representatives)
             pairs = decode_pairs(codes, len(keys))
-            earlier = buckets.proposed(shared_bands(equal_rows(keys, pairs), band, 1), pairs, band)
-            seen += [tuple(p) for p in pairs[~earlier.any(axis=1)].tolist()]
+            earlier = buckets.proposed_any(shared_bands(equal_rows(keys, pairs), band, 1), pairs)
+            seen += [tuple(p) for p in pairs[~earlier].tolist()]
         assert sorted(seen) == sorted(proposed)  # each proposed pair exactly once
     finally:
         candidates.MAX_BUCKET = original
