@@ -336,7 +336,7 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
 
 
 @contextlib.contextmanager
-def _comparison_pool(shared: dict, jobs: int) -> Iterator[Callable]:
+def _forked_pool(shared: dict, jobs: int) -> Iterator[Callable]:
     """Yield a `map(fn, items)` that runs in order on `jobs` forked processes
     that see `shared` (in `_SHARED`) without copying it (or in this process
     for one job, or where fork is not available).
@@ -388,7 +388,7 @@ def _compare(
     timings["candidates"] = timings["verify"] = 0.0
     sets.sizes()  # computed once here, so forked workers share it instead of each computing it
     shared = {"sets": sets, "fingerprints": prints, "rows": rows, "buckets": buckets, "units": units}
-    with _comparison_pool(shared, jobs) as pool_map:
+    with _forked_pool(shared, jobs) as pool_map:
 
         def tasks() -> Iterator[_Comparison]:
             """Each group's candidates in pieces, once the bands before it are marked."""
@@ -590,33 +590,35 @@ def _build_clusters(
     node_sets = sets.span_unions(graph.node_first, graph.node_last)
     jaccard, containment = pair_similarities(node_sets, np.stack((reps, members), -1))
     first, last = graph.node_first[members], graph.node_last[members]
-    docs, starts, ends = units.doc[first].tolist(), units.start[first].tolist(), units.end[last].tolist()
-    nodes = members.tolist()
-    spans = dict(zip(nodes, zip(docs, starts, ends)))
-    texts = _member_texts(spans, doc_paths, doc_encodings, errors, jobs)
+    doc, start, end = units.doc[first], units.start[first], units.end[last]
+    texts = _member_texts(doc, start, end, doc_paths, doc_encodings, errors, jobs)
+    docs = doc.tolist()
     found = [
-        Member(doc_paths[doc], *fields) if fields[4] is not None else None
-        for doc, fields in zip(
+        Member(doc_paths[d], *fields) if fields[4] is not None else None
+        for d, fields in zip(
             docs,
             zip(
-                starts,
-                ends,
+                start.tolist(),
+                end.tolist(),
                 units.line_start[first].tolist(),
                 units.line_end[last].tolist(),
-                map(texts.get, nodes),
+                texts,
                 (round(x, 4) for x in jaccard.tolist()),
                 (round(x, 4) for x in containment.tolist()),
             ),
         )
     ]
 
+    nodes = members.tolist()
     ranked = []
     position = 0
     for g, size in zip(groups, sizes):
         present = [i for i in range(position, position + size) if found[i] is not None]
         if len(present) >= 2:
             documents = len({docs[i] for i in present})
-            ranked.append((-len(present), -documents, nodes[position], g, [found[i] for i in present], documents))
+            rep_text = texts[nodes.index(g.representative, position, position + size)]
+            kept = [found[i] for i in present]
+            ranked.append((-len(present), -documents, nodes[position], g, kept, documents, rep_text))
         position += size
     ranked.sort(key=lambda r: r[:3])
     return [
@@ -626,45 +628,64 @@ def _build_clusters(
             documents=documents,
             similarity=round(g.mean_similarity, 4),
             min_similarity=round(g.min_similarity, 4),
-            text=texts.get(g.representative, kept[0].text),
+            text=rep_text if rep_text is not None else kept[0].text,
             members=tuple(kept),
         )
-        for number, (_, _, _, g, kept, documents) in enumerate(ranked, 1)
+        for number, (_, _, _, g, kept, documents, rep_text) in enumerate(ranked, 1)
     ]
 
 
-def _slices_of_file(task: tuple[str, str, list[tuple[int, int, int]]]) -> tuple[list[tuple[int, str]], str | None]:
-    """Re-read one file and cut out the given (node, start, end) slices, or say why it could not be read."""
-    path, encoding, slices = task
-    try:
-        text = read_text(path, encoding)
-    except (OSError, UnicodeDecodeError) as e:
-        return [], f"changed or vanished during the scan: {e}"
-    return [(node, text[start:end]) for node, start, end in slices], None
+def _texts_of_shared(files: range) -> tuple[list[str | None], list[tuple[int, str]]]:
+    """Re-read a range of the files a forked worker inherited and cut out
+    their members' text, in order (None where a file could not be read):
+    (texts, [(document, why it could not be read)])."""
+    doc, start, end, first = (_SHARED[name] for name in ("doc", "start", "end", "first"))
+    texts: list[str | None] = []
+    failures = []
+    for f in files:
+        lo, hi = first[f], first[f + 1]
+        try:
+            text = read_text(_SHARED["paths"][doc[lo]], _SHARED["encodings"][doc[lo]])
+        except (OSError, UnicodeDecodeError) as e:
+            failures.append((doc[lo], f"changed or vanished during the scan: {e}"))
+            texts += [None] * (hi - lo)
+            continue
+        texts += [text[a:b] for a, b in zip(start[lo:hi], end[lo:hi])]
+    return texts, failures
 
 
 def _member_texts(
-    spans: dict[int, tuple[int, int, int]],
+    doc: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
     doc_paths: list[str],
     doc_encodings: list[str],
     errors: list[FileError],
     jobs: int,
-) -> dict[int, str]:
-    """Re-read each file holding a member once (on `jobs` processes when
-    there are many) and slice out the members' text."""
-    by_doc: dict[int, list[tuple[int, int, int]]] = {}
-    for node, (doc, start, end) in spans.items():
-        by_doc.setdefault(doc, []).append((node, start, end))
-    docs = sorted(by_doc)
-    tasks = [(doc_paths[doc], doc_encodings[doc], by_doc[doc]) for doc in docs]
-    texts: dict[int, str] = {}
-    with contextlib.ExitStack() as stack:
-        read = map
-        if jobs > 1 and len(tasks) >= PARALLEL_MIN_FILES:
-            pool = stack.enter_context(ProcessPoolExecutor(jobs))
-            read = functools.partial(pool.map, chunksize=256)
-        for doc, (slices, failure) in zip(docs, read(_slices_of_file, tasks)):
-            if failure:
-                errors.append(FileError(doc_paths[doc], failure))
-            texts.update(slices)
-    return texts
+) -> list[str | None]:
+    """The text of each member (document, start, end), None where its file
+    could not be read again: each file holding members is re-read once, on
+    `jobs` forked processes when there are many."""
+    order = np.argsort(doc, kind="stable")
+    by_file = doc[order]
+    first = np.flatnonzero(np.concatenate(([True], by_file[1:] != by_file[:-1], [True])))
+    files = len(first) - 1
+    jobs = jobs if files >= PARALLEL_MIN_FILES else 1
+    cuts = np.linspace(0, files, 8 * jobs + 1).astype(np.int64).tolist()
+    shared = {
+        "doc": by_file.tolist(),
+        "start": start[order].tolist(),
+        "end": end[order].tolist(),
+        "first": first.tolist(),
+        "paths": doc_paths,
+        "encodings": doc_encodings,
+    }
+    in_file_order: list[str | None] = []
+    with _forked_pool(shared, jobs) as pool_map:
+        for texts, failures in pool_map(_texts_of_shared, itertools.starmap(range, itertools.pairwise(cuts))):
+            in_file_order += texts
+            errors += [FileError(doc_paths[d], why) for d, why in failures]
+    out: list[str | None] = [None] * len(order)
+    for i, text in zip(order.tolist(), in_file_order):
+        out[i] = text
+    return out
