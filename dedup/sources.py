@@ -98,16 +98,23 @@ def find_files(
         if not os.path.isdir(top):
             paths.setdefault(os.path.realpath(top), top)
             continue
-        for path, is_link in _walk(top, "", wanted, unwanted, hidden, failures):
-            key = os.path.realpath(path) if is_link else os.path.abspath(path)
-            paths.setdefault(key, path)
+        for path, is_link, absolute in _walk(top, os.path.abspath(top), "", wanted, unwanted, hidden, failures):
+            paths.setdefault(os.path.realpath(path) if is_link else absolute, path)
     return list(paths.values()), failures
 
 
 def _walk(
-    folder: str, relfolder: str, wanted: _Patterns, unwanted: _Patterns, hidden: bool, failures: list
-) -> Iterator[tuple[str, bool]]:
-    """(path, is a symbolic link) of the wanted files below `folder`."""
+    folder: str,
+    absfolder: str,
+    relfolder: str,
+    wanted: _Patterns,
+    unwanted: _Patterns,
+    hidden: bool,
+    failures: list,
+) -> Iterator[tuple[str, bool, str]]:
+    """(path, is a symbolic link, absolute path) of the wanted files below
+    `folder`, whose absolute path is `absfolder`: paths are built by joining
+    names once per folder, not normalised file by file."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
@@ -115,6 +122,7 @@ def _walk(
         failures.append((folder, e.strerror or str(e)))
         return
     subfolders = []
+    prefix, absprefix = os.path.join(folder, ""), os.path.join(absfolder, "")
     for entry in entries:
         if not hidden and entry.name.startswith("."):
             continue
@@ -126,10 +134,16 @@ def _walk(
         if is_dir:
             subfolders.append(entry)
         elif (wanted.empty or wanted.match(entry.name, relpath)) and not unwanted.match(entry.name, relpath):
-            yield os.path.join(folder, entry.name), entry.is_symlink()
+            yield prefix + entry.name, entry.is_symlink(), absprefix + entry.name
     for entry in subfolders:
         yield from _walk(
-            os.path.join(folder, entry.name), relpath_of(relfolder, entry.name), wanted, unwanted, hidden, failures
+            prefix + entry.name,
+            absprefix + entry.name,
+            relpath_of(relfolder, entry.name),
+            wanted,
+            unwanted,
+            hidden,
+            failures,
         )
 
 
