@@ -1,6 +1,6 @@
 """Speed and memory benchmark: dedup against a plain datasketch baseline and a floor.
 
-    python bench/speed.py [--shared ../shared] [--sizes 10 100 1000]
+    python bench/speed.py [--shared ../shared] [--sizes 10 100 1000] [--repeat 1]
 
 For each corpus size (MB), built by bench/corpus.py under bench/out/ from the
 real articles in ../shared/corpora plus generated articles with planted reuse:
@@ -9,6 +9,12 @@ real articles in ../shared/corpora plus generated articles with planted reuse:
   run once untimed first so that every timed command reads from the page cache;
 - `dedup scan DIR --json -v` with --jobs 1 and with the default (every core),
   end to end, per stage (from -v), and peak memory of the whole process tree;
+  with --repeat N, N pairs of runs alternating the two, each pair's ratio
+  printed and the median run of each kept, since a shared machine's speed
+  drifts from minute to minute;
+- before each pair, a reference: how much faster the same number of
+  processes run independent CPU-bound tasks than one process runs them in
+  turn, which is the most any program could gain from its cores at that moment;
 - on the smallest corpus only, the plain datasketch baseline
   (bench/baseline_datasketch.py), which is far too slow for the larger ones;
 - recall on the planted wire copies (a copy is found when one cluster holds a
@@ -36,6 +42,31 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import corpus  # noqa: E402
+
+
+def _busy(_: int) -> None:
+    """About a second of CPU work: sorting in numpy and a Python loop."""
+    import numpy as np
+
+    values = np.random.default_rng(0).integers(0, 2**32, 5_000_000, dtype=np.uint64)
+    for _ in range(3):
+        np.sort(values)
+    sum(range(10_000_000))
+
+
+def parallel_reference(jobs: int) -> float:
+    """How much faster `jobs` processes run `jobs` copies of a CPU-bound task
+    than one process runs them one after the other, measured now."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    for i in range(jobs):
+        _busy(i)
+    alone = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        pool.map(_busy, range(jobs))
+    return alone / (time.perf_counter() - started)
 
 
 def _tree_rss(pid: int) -> int:
@@ -123,6 +154,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--sizes", type=float, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="pairs of --jobs 1 / default runs (the median is kept)")
     args = parser.parse_args()
     results: dict[float, dict] = {}
     for size in args.sizes:
@@ -141,18 +173,31 @@ def main() -> None:
         run(floor)  # once untimed, so that every timed command finds the files in the page cache
         row["floor"], row["floor_peak"], out, _ = run(floor)
         print(f"floor: {row['floor']:.2f} s ({out.strip()})", flush=True)
-        for jobs in [1, None] if size <= 100 else [None]:
-            result = dedup(folder, jobs)
-            result["recall"] = recall(result["report"]["clusters"], plants, folder)
-            row[f"jobs{jobs or 'all'}"] = result
-            stats = result["report"]["stats"]
-            print(
-                f"dedup --jobs {jobs or 'default'}: {result['seconds']:.2f} s, peak {result['peak'] / 1e9:.2f} GB, "
-                f"{stats['passages']} units, {stats['candidate_pairs']} candidates, {stats['clusters']} clusters, "
-                f"recall {result['recall']:.3f}",
-                flush=True,
-            )
-            print("   stages: " + ", ".join(f"{k} {v:.2f}" for k, v in result["timings"].items()), flush=True)
+        settings = [1, None] if size <= 100 else [None]
+        runs: dict[int | None, list[dict]] = {jobs: [] for jobs in settings}
+        for _ in range(args.repeat):
+            if len(settings) > 1:
+                cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+                gain = parallel_reference(cores)
+                print(f"reference: independent tasks {gain:.2f}x faster on {cores} cores", flush=True)
+            for jobs in settings:
+                result = dedup(folder, jobs)
+                result["recall"] = recall(result["report"]["clusters"], plants, folder)
+                runs[jobs].append(result)
+                stats = result["report"]["stats"]
+                print(
+                    f"dedup --jobs {jobs or 'default'}: {result['seconds']:.2f} s, "
+                    f"peak {result['peak'] / 1e9:.2f} GB, {stats['passages']} units, "
+                    f"{stats['candidate_pairs']} candidates, {stats['clusters']} clusters, "
+                    f"recall {result['recall']:.3f}",
+                    flush=True,
+                )
+                print("   stages: " + ", ".join(f"{k} {v:.2f}" for k, v in result["timings"].items()), flush=True)
+        for jobs, done in runs.items():
+            row[f"jobs{jobs or 'all'}"] = sorted(done, key=lambda r: r["seconds"])[(len(done) - 1) // 2]
+        if len(settings) > 1 and args.repeat > 1:
+            ratios = [one["seconds"] / every["seconds"] for one, every in zip(runs[1], runs[None])]
+            print("jobs1/all cores, pair by pair: " + ", ".join(f"{r:.2f}x" for r in ratios), flush=True)
         if size == min(args.sizes) and not args.no_baseline:
             out_file = Path(tempfile.mkstemp(suffix=".json")[1])
             seconds, peak, _, _ = run(
@@ -168,7 +213,7 @@ def main() -> None:
             )
         results[size] = row
 
-    print("\n== summary (ratios from this run; absolute times for context)")
+    print("\n== summary (ratios from this run, median runs if repeated; absolute times for context)")
     print("| corpus | floor | dedup --jobs 1 | dedup (all cores) | peak memory | jobs1/floor | jobs1/all cores |")
     print("|---|---|---|---|---|---|---|")
     for row in results.values():
