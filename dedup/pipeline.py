@@ -29,6 +29,7 @@ import numpy as np
 from .align import align_runs, merge_spans
 from .arrays import distinct, distinct_pairs
 from .candidates import (
+    SCREEN_RECALL,
     CrowdedBuckets,
     band_keys,
     band_pairs,
@@ -208,6 +209,7 @@ def _params(settings: Settings, bands: int, rows: int) -> dict:
         rows=rows,
         max_gap=MAX_GAP,
         min_contained_shingles=MIN_CONTAINED_SHINGLES,
+        screen_recall=SCREEN_RECALL,
         include=list(settings.include),
         exclude=list(settings.exclude),
     )

@@ -36,6 +36,7 @@ def test_json_on_stdout_and_nothing_else(articles):
     assert [m["path"] for m in cluster["members"]] == [str(articles / "a.txt"), str(articles / "sub/b.txt")]
     assert [m["line_start"] for m in cluster["members"]] == [3, 2]
     assert report["params"]["scheme"] == "affine32" and report["params"]["num_perm"] == 128
+    assert report["params"]["screen_recall"] == 0.999
     assert {"files", "passages", "clusters", "seconds"} <= set(report["stats"])
 
 
