@@ -101,7 +101,10 @@ def band_keys(fingerprints: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """All pairs inside groups up to MAX_BUCKET members; a star to the first member beyond."""
+    """All pairs inside groups up to MAX_BUCKET members; a star to the first member beyond.
+
+    Each group's members are in ascending order, so every pair comes out as (smaller, larger).
+    """
     out = []
     for size in distinct(sizes):
         first = starts[sizes == size]
@@ -116,7 +119,7 @@ def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
 
 
 def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (as codes i * n + j, i < j) of passages that share a key in one
+    """Pairs (as codes (i << 32) | j, i < j) of passages that share a key in one
     band; the passages that sit in a crowded bucket; and those buckets'
     representatives (their first members).
 
@@ -142,11 +145,10 @@ def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not multi.any():
         return nothing
     order = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
-    pairs = _pairs_in_groups(order, starts[multi], sizes[multi])
-    pairs.sort(axis=1)
+    pairs = _pairs_in_groups(order, starts[multi], sizes[multi])  # rows ascend within a key: i < j
     crowded = sizes > MAX_BUCKET
     crowded_rows = order[np.repeat(starts[crowded], sizes[crowded]) + _ranks(sizes[crowded])]
-    codes = pairs[:, 0].astype(np.uint64) * np.uint64(n) + pairs[:, 1].astype(np.uint64)
+    codes = (pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64)
     return codes, crowded_rows, order[starts[crowded]]
 
 
@@ -156,9 +158,9 @@ def _ranks(sizes: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
-def decode_pairs(codes: np.ndarray, n: int) -> np.ndarray:
-    """(i, j) rows from codes i * n + j."""
-    return np.stack(((codes // np.uint64(n)).astype(np.int64), (codes % np.uint64(n)).astype(np.int64)), -1)
+def decode_pairs(codes: np.ndarray) -> np.ndarray:
+    """(i, j) rows from codes (i << 32) | j."""
+    return np.stack(((codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)), -1)
 
 
 class CrowdedBuckets:
@@ -210,7 +212,7 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     codes = [band_pairs(np.ascontiguousarray(keys[:, band]))[0] for band in range(keys.shape[1])]
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
-    return decode_pairs(distinct(np.concatenate(codes)), len(keys))
+    return decode_pairs(distinct(np.concatenate(codes)))
 
 
 def equal_rows(fingerprints: np.ndarray, pairs: np.ndarray) -> np.ndarray:

@@ -318,7 +318,7 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     """
     started = time.perf_counter()
     prints, sets, buckets = _SHARED["fingerprints"], _SHARED["sets"], _SHARED["buckets"]
-    pairs = decode_pairs(task.codes, len(prints))
+    pairs = decode_pairs(task.codes)
     equal = equal_rows(prints, pairs)
     new = np.flatnonzero(~buckets.proposed_any(shared_bands(equal, task.first_band, _SHARED["rows"]), pairs))
     pairs, equal = pairs[new], equal[new]

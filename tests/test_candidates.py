@@ -93,13 +93,13 @@ def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(rows):
         per_band = [band_pairs(keys[:, b]) for b in range(keys.shape[1])]
         proposed = set()
         for codes, _, _ in per_band:
-            proposed |= {tuple(p) for p in decode_pairs(codes, len(keys)).tolist()}
+            proposed |= {tuple(p) for p in decode_pairs(codes).tolist()}
         shape = CrowdedBuckets.table_shape(len(keys), keys.shape[1])
         buckets = CrowdedBuckets(np.zeros(shape, np.uint8), np.zeros(shape, np.uint8))
         seen: list[tuple[int, int]] = []
         for band, (codes, members, representatives) in enumerate(per_band):
             buckets.mark(band, members, representatives)
-            pairs = decode_pairs(codes, len(keys))
+            pairs = decode_pairs(codes)
             earlier = buckets.proposed_any(shared_bands(equal_rows(keys, pairs), band, 1), pairs)
             seen += [tuple(p) for p in pairs[~earlier].tolist()]
         assert sorted(seen) == sorted(proposed)  # each proposed pair exactly once
