@@ -212,3 +212,13 @@ def test_screen_drops_pairs_ruled_out_by_size():
     equal = np.ones((2, 128), dtype=bool)
     kept = screen_pairs(equal, np.array([3, 20]), np.array([40, 22]), threshold=0.4, containment=0.5, min_shared=8)
     assert kept.tolist() == [False, True]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 5), st.sampled_from([8, 12, 128]), st.integers(0, 2**32 - 1))
+def test_counting_set_flags_eight_at_a_time_is_sum(n, width, seed):
+    from dedup.candidates import _count_true
+
+    flags = np.random.default_rng(seed).random((n, width)) < 0.3
+    assert _count_true(flags).tolist() == flags.sum(axis=1).tolist()
+    assert _count_true(flags[:, ::2]).tolist() == flags[:, ::2].sum(axis=1).tolist()
