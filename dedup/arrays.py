@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["distinct", "distinct_pairs", "take_rows"]
+__all__ = ["decode_pairs", "distinct", "distinct_pairs", "pair_codes", "take_rows"]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -22,10 +22,20 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+def pair_codes(pairs: np.ndarray) -> np.ndarray:
+    """One uint64 per (i, j) row of row numbers below 2**32: (i << 32) | j,
+    so that sorting codes sorts pairs, and `decode_pairs` undoes it with shifts."""
+    return (pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64)
+
+
+def decode_pairs(codes: np.ndarray) -> np.ndarray:
+    """(i, j) rows from `pair_codes`."""
+    return np.stack(((codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)), -1)
+
+
 def distinct_pairs(pairs: np.ndarray) -> np.ndarray:
     """The distinct rows of an (n, 2) array of row numbers below 2**32, sorted."""
-    codes = distinct((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
-    return np.stack(((codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)), -1)
+    return decode_pairs(distinct(pair_codes(pairs)))
 
 
 def take_rows(table: np.ndarray, rows: np.ndarray) -> np.ndarray:

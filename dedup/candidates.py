@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from .arrays import distinct, take_rows
+from .arrays import decode_pairs, distinct, pair_codes, take_rows
 
 __all__ = [
     "RECALL_TARGET",
@@ -35,7 +35,6 @@ __all__ = [
     "candidate_pairs",
     "candidate_probability",
     "choose_bands",
-    "decode_pairs",
     "equal_rows",
     "least_equal_rows",
     "screen_pairs",
@@ -119,7 +118,7 @@ def _pairs_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
 
 
 def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (as codes (i << 32) | j, i < j) of passages that share a key in one
+    """Pairs (as `pair_codes`, i < j) of passages that share a key in one
     band; the passages that sit in a crowded bucket; and those buckets'
     representatives (their first members).
 
@@ -148,7 +147,7 @@ def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pairs = _pairs_in_groups(order, starts[multi], sizes[multi])  # rows ascend within a key: i < j
     crowded = sizes > MAX_BUCKET
     crowded_rows = order[np.repeat(starts[crowded], sizes[crowded]) + _ranks(sizes[crowded])]
-    codes = (pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64)
+    codes = pair_codes(pairs)
     return codes, crowded_rows, order[starts[crowded]]
 
 
@@ -156,11 +155,6 @@ def _ranks(sizes: np.ndarray) -> np.ndarray:
     """0..size-1 for each size, concatenated."""
     total = int(sizes.sum())
     return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-
-
-def decode_pairs(codes: np.ndarray) -> np.ndarray:
-    """(i, j) rows from codes (i << 32) | j."""
-    return np.stack(((codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)), -1)
 
 
 class CrowdedBuckets:

@@ -27,14 +27,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .align import align_runs, merge_spans
-from .arrays import distinct, distinct_pairs
+from .arrays import decode_pairs, distinct, distinct_pairs, pair_codes
 from .candidates import (
     SCREEN_RECALL,
     CrowdedBuckets,
     band_keys,
     band_pairs,
     choose_bands,
-    decode_pairs,
     equal_rows,
     screen_pairs,
     shared_bands,
@@ -229,10 +228,9 @@ class Links:
 def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Links:
     """Aligned passages (from `align_runs`) -> nodes and their links."""
     n = len(runs)
-    ends = np.concatenate((runs[:, 0:2], runs[:, 2:4])).astype(np.uint64)
     # a unit that matches many others is the same span in many runs: merge each span once
-    spans, span_of = np.unique((ends[:, 0] << np.uint64(32)) | ends[:, 1], return_inverse=True)
-    first, last = (spans >> np.uint64(32)).astype(np.int64), (spans & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    spans, span_of = np.unique(pair_codes(np.concatenate((runs[:, 0:2], runs[:, 2:4]))), return_inverse=True)
+    first, last = decode_pairs(spans).T
     node_of, node_first, node_last = merge_spans(units.doc, first, last, units.start, units.end)
     similarity, _ = pair_similarities(sets.span_unions(first, last), np.stack((span_of[:n], span_of[n:]), -1))
     links = np.sort(np.stack((node_of[span_of[:n]], node_of[span_of[n:]]), -1), axis=1)
@@ -595,20 +593,19 @@ def _build_clusters(
     doc, start, end = units.doc[first], units.start[first], units.end[last]
     texts = _member_texts(doc, start, end, doc_paths, doc_encodings, errors, jobs)
     docs = doc.tolist()
+    rows = zip(
+        docs,
+        start.tolist(),
+        end.tolist(),
+        units.line_start[first].tolist(),
+        units.line_end[last].tolist(),
+        texts,
+        jaccard.tolist(),
+        containment.tolist(),
+    )
     found = [
-        Member(doc_paths[d], *fields) if fields[4] is not None else None
-        for d, fields in zip(
-            docs,
-            zip(
-                start.tolist(),
-                end.tolist(),
-                units.line_start[first].tolist(),
-                units.line_end[last].tolist(),
-                texts,
-                (round(x, 4) for x in jaccard.tolist()),
-                (round(x, 4) for x in containment.tolist()),
-            ),
-        )
+        Member(doc_paths[d], s, e, line_s, line_e, text, round(j, 4), round(c, 4)) if text is not None else None
+        for d, s, e, line_s, line_e, text, j, c in rows
     ]
 
     nodes = members.tolist()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.arrays import take_rows
+from dedup.arrays import decode_pairs, take_rows
 from dedup.candidates import (
     MAX_BUCKET,
     SCREEN_RECALL,
@@ -19,7 +19,6 @@ from dedup.candidates import (
     candidate_pairs,
     candidate_probability,
     choose_bands,
-    decode_pairs,
     equal_rows,
     least_equal_rows,
     screen_pairs,
