@@ -59,10 +59,22 @@ def test_batch_shingles_equal_the_scalar_hash_of_every_shingle(texts, k):
 
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=80))
 def test_fast_tokenizer_gives_the_same_words_as_the_regular_expression(text):
-    from dedup.shingles import _TOKEN, _tokens, normalize
+    from dedup.shingles import _TOKEN, _word_bytes, normalize
 
     text = normalize(text)
-    assert _tokens(text) == [t.encode("utf-8") for t in _TOKEN.findall(text)]
+    assert [w for w in _word_bytes(text).split(b"\x00") if w] == [t.encode("utf-8") for t in _TOKEN.findall(text)]
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=120), st.integers(0, 3000))
+def test_word_hashes_of_a_whole_text_equal_each_word_hashed_alone(text, long_word):
+    from dedup.shingles import _word_bytes, _word_hash, _word_hashes, normalize
+
+    data = _word_bytes(normalize(f"{text} {'x' * long_word} \x00 {text}"))
+    hashes, separator = _word_hashes(data)
+    expected = [0 if w == b"\x01" else _word_hash(w) for w in data.split(b"\x00") if w]
+    assert hashes.tolist() == expected
+    assert separator.tolist() == [h == 0 for h in expected]
+    assert 0 not in expected[: separator.tolist().index(True)]
 
 
 def test_a_nul_inside_a_passage_does_not_split_it():
