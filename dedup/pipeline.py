@@ -600,11 +600,11 @@ def _build_clusters(
         units.line_start[first].tolist(),
         units.line_end[last].tolist(),
         texts,
-        jaccard.tolist(),
-        containment.tolist(),
+        np.round(jaccard, 4).tolist(),
+        np.round(containment, 4).tolist(),
     )
     found = [
-        Member(doc_paths[d], s, e, line_s, line_e, text, round(j, 4), round(c, 4)) if text is not None else None
+        Member(doc_paths[d], s, e, line_s, line_e, text, j, c) if text is not None else None
         for d, s, e, line_s, line_e, text, j, c in rows
     ]
 
