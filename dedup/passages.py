@@ -141,19 +141,30 @@ def _first_from(where: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
     return np.where(index < len(where), found, n)
 
 
-def _skip(flags: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Move each position past the run of True `flags` it stands on (to len(flags) at the end).
+def _skip(classes: np.ndarray, bit: int, positions: np.ndarray) -> np.ndarray:
+    """Move each position past the run of characters of class `bit` it stands
+    on (to len(classes) at the end).
 
-    For short runs (stops, quotes), one step per character of the longest run.
+    For short runs (stops, quotes), one step per character of the longest
+    run, reading the classes only where positions stand.
     """
-    n = len(flags)
+    n = len(classes)
     positions = positions.copy()
     moving = np.flatnonzero(positions < n)
     while len(moving):
-        moving = moving[flags[positions[moving]]]
+        moving = moving[(classes[positions[moving]] & bit) != 0]
         positions[moving] += 1
         moving = moving[positions[moving] < n]
     return positions
+
+
+def _run_starts(classes: np.ndarray, bit: int) -> np.ndarray:
+    """Where each run of characters of class `bit` begins."""
+    found = np.flatnonzero(classes & bit)
+    before = found[found > 0] - 1
+    starts = np.ones(len(found), dtype=bool)
+    starts[len(found) - len(before) :] = (classes[before] & bit) == 0
+    return found[starts]
 
 
 def _lasts(firsts: np.ndarray, n: int) -> np.ndarray:
@@ -250,17 +261,17 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
     the regular expression that defines what the word before a stop is.
     """
     keep = np.ones(len(stops), dtype=bool)
-    points, word = batch.points, (batch.classes & _WORD) != 0
+    points, classes = batch.points, batch.classes
     word_start = stops.copy()
     moving = np.flatnonzero(points[stops] == 46)
     for _ in range(_LONGEST_ABBREVIATION + 1):
         moving = moving[word_start[moving] > 0]
-        moving = moving[word[word_start[moving] - 1]]
+        moving = moving[(classes[word_start[moving] - 1] & _WORD) != 0]
         word_start[moving] -= 1
     letters = stops - word_start
     maybe = (points[stops] == 46) & (letters >= 1) & (letters <= _LONGEST_ABBREVIATION)
     dotted = maybe & (word_start >= 2)
-    dotted[dotted] = (points[word_start[dotted] - 1] == 46) & word[word_start[dotted] - 2]
+    dotted[dotted] = (points[word_start[dotted] - 1] == 46) & ((classes[word_start[dotted] - 2] & _WORD) != 0)
     keep[maybe & ~dotted & (letters == 1)] = False
     plain = np.flatnonzero(maybe & ~dotted & (letters > 1))
     joined = batch.joined
@@ -275,24 +286,22 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
 def _sentence_cuts(batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
     """Where each sentence ends, and where the text after it starts, sorted."""
     classes, points, n = batch.classes, batch.points, len(batch.points)
-    is_stop = (classes & _STOP) != 0
-    run = np.flatnonzero(is_stop & ~np.concatenate(([False], is_stop[:-1])))
-    ends = _skip((classes & _CLOSER) != 0, _skip(is_stop, run))
+    run = _run_starts(classes, _STOP)
+    ends = _skip(classes, _CLOSER, _skip(classes, _STOP, run))
     ok = ends < n
     ok[ok] = batch.space[ends[ok]]
     after = batch.next_text(np.where(ok, ends, n - 1))
     ok &= after < n
-    opened = _skip((classes & _OPENER) != 0, np.where(ok, after, n - 1))
+    opened = _skip(classes, _OPENER, np.where(ok, after, n - 1))
     ok &= opened < n
-    capital = ((classes & _WORD) != 0) & ((classes & _LOWER) == 0) & (points != 95)
-    ok[ok] = capital[opened[ok]]
+    first = opened[ok]
+    ok[ok] = ((classes[first] & (_WORD | _LOWER)) == _WORD) & (points[first] != 95)  # a capital letter or digit
     run, ends, after = run[ok], ends[ok], after[ok]
     keep = _not_abbreviations(batch, run)
     ends, after = ends[keep], after[keep]
-    cjk = (classes & _CJK_STOP) != 0
-    cjk_run = np.flatnonzero(cjk & ~np.concatenate(([False], cjk[:-1])))
+    cjk_run = _run_starts(classes, _CJK_STOP)
     if len(cjk_run):
-        cjk_end = _skip((classes & _CJK_CLOSER) != 0, _skip(cjk, cjk_run))
+        cjk_end = _skip(classes, _CJK_CLOSER, _skip(classes, _CJK_STOP, cjk_run))
         ends, after = np.concatenate((ends, cjk_end)), np.concatenate((after, cjk_end))
         order = np.lexsort((after, ends))
         ends, after = ends[order], after[order]
