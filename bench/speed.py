@@ -6,7 +6,9 @@ For each corpus size (MB), built by bench/corpus.py under bench/out/ from the
 real articles in ../shared/corpora plus generated articles with planted reuse:
 
 - the floor (bench/floor.py: read, decode, case-fold, split words; one process),
-  run once untimed first so that every timed command reads from the page cache;
+  run once untimed first so that every timed command reads from the page cache,
+  then timed once per pair of dedup runs (the median is kept), since it drifts
+  with the machine just as dedup does;
 - `dedup scan DIR --json -v` with --jobs 1 and with the default (every core),
   end to end, per stage (from -v), and peak memory of the whole process tree;
   with --repeat N, N pairs of runs alternating the two, each pair's ratio
@@ -171,11 +173,13 @@ def main() -> None:
         row: dict = {"mb": mb}
         floor = [sys.executable, str(ROOT / "bench" / "floor.py"), str(folder)]
         run(floor)  # once untimed, so that every timed command finds the files in the page cache
-        row["floor"], row["floor_peak"], out, _ = run(floor)
-        print(f"floor: {row['floor']:.2f} s ({out.strip()})", flush=True)
         settings = [1, None] if size <= 100 else [None]
         runs: dict[int | None, list[dict]] = {jobs: [] for jobs in settings}
+        floors = []
         for _ in range(args.repeat):
+            seconds, _, out, _ = run(floor)
+            floors.append(seconds)
+            print(f"floor: {seconds:.2f} s ({out.strip()})", flush=True)
             if len(settings) > 1:
                 cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
                 gain = parallel_reference(cores)
@@ -193,6 +197,7 @@ def main() -> None:
                     flush=True,
                 )
                 print("   stages: " + ", ".join(f"{k} {v:.2f}" for k, v in result["timings"].items()), flush=True)
+        row["floor"] = sorted(floors)[(len(floors) - 1) // 2]
         for jobs, done in runs.items():
             row[f"jobs{jobs or 'all'}"] = sorted(done, key=lambda r: r["seconds"])[(len(done) - 1) // 2]
         if len(settings) > 1 and args.repeat > 1:
