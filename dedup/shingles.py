@@ -158,7 +158,7 @@ def _word_hashes(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     terms *= b
     hashes = _fmix64(np.add.reduceat(terms, starts))
     hashes[hashes == 0] = 1
-    separator = b[starts] == 1
+    separator = (b[starts] == 1) & (ends - starts == 1)
     hashes[separator] = 0
     return hashes, separator
 
