@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from dedup import Settings  # noqa: E402
 from dedup.candidates import (  # noqa: E402
+    agreeing_rows,
     band_keys,
     candidate_pairs,
     choose_bands,
@@ -273,7 +274,9 @@ def lsh_recall(folder: Path, settings: Settings) -> dict[str, tuple[float, float
     pairs = candidate_pairs(band_keys(batch.fingerprints, bands, rows))
     equal = equal_rows(batch.fingerprints, pairs)
     a, b = (sets.sizes()[pairs[:, side]] for side in (0, 1))
-    worth = screen_pairs(equal, a, b, settings.threshold, settings.containment, MIN_CONTAINED_SHINGLES)
+    worth = screen_pairs(
+        agreeing_rows(equal), equal.shape[1], a, b, settings.threshold, settings.containment, MIN_CONTAINED_SHINGLES
+    )
     proposed = {tuple(p) for p in pairs.tolist()}
     screened = {tuple(p) for p in pairs[worth].tolist()}
     truths = {

@@ -31,6 +31,7 @@ from .arrays import decode_pairs, distinct, distinct_pairs, pair_codes
 from .candidates import (
     SCREEN_RECALL,
     CrowdedBuckets,
+    agreeing_rows,
     band_keys,
     band_pairs,
     choose_bands,
@@ -319,17 +320,17 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     pairs = decode_pairs(task.codes)
     equal = equal_rows(prints, pairs)
     new = np.flatnonzero(~buckets.proposed_any(shared_bands(equal, task.first_band, _SHARED["rows"]), pairs))
-    pairs, equal = pairs[new], equal[new]
+    pairs, agreeing = pairs[new], agreeing_rows(equal)[new]
     sizes = sets.sizes()
     a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
-    worth = screen_pairs(equal, a, b, task.threshold, task.containment, MIN_CONTAINED_SHINGLES)
+    worth = screen_pairs(agreeing, equal.shape[1], a, b, task.threshold, task.containment, MIN_CONTAINED_SHINGLES)
     compared = pairs[worth]
     jaccard, containment = pair_similarities(sets, compared)
     small = np.minimum(a, b)[worth]
     contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
     verified = (jaccard >= task.threshold) | contained
     found, candidates = compared[verified], len(new)
-    del pairs, equal, new, a, b, worth, jaccard, containment, small, contained, verified
+    del pairs, equal, agreeing, new, a, b, worth, jaccard, containment, small, contained, verified
     if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
         _return_freed_memory()
     return found, candidates, len(compared), time.perf_counter() - started

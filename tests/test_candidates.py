@@ -13,6 +13,7 @@ from dedup.candidates import (
     MAX_BUCKET,
     SCREEN_RECALL,
     CrowdedBuckets,
+    agreeing_rows,
     band_keys,
     band_pairs,
     boundary_similarity,
@@ -79,13 +80,15 @@ def test_crowded_buckets_report_all_their_members():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 2), min_size=6, max_size=6), min_size=2, max_size=40))
-def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(rows):
+@given(st.sampled_from([6, 70]), st.data())
+def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(bands, data):
     # The rule the pipeline uses: a pair is new in a group unless an earlier
-    # band proposed it; a crowded bucket proposes only its star.
+    # band proposed it; a crowded bucket proposes only its star. 70 bands
+    # need two 64-bit words of bucket bits per passage.
     import dedup.candidates as candidates
 
-    keys = np.array(rows, dtype=np.uint32)  # 6 bands of one row each: keys are the values
+    row = st.lists(st.integers(0, 2), min_size=bands, max_size=bands)
+    keys = np.array(data.draw(st.lists(row, min_size=2, max_size=40)), dtype=np.uint32)  # one row per band
     original = candidates.MAX_BUCKET
     candidates.MAX_BUCKET = 3  # so that crowded buckets occur
     try:
@@ -196,7 +199,8 @@ def test_screen_keeps_boundary_pairs_of_real_signatures_and_drops_chance_meeting
     prints = fingerprints(minhash_signatures(sets, 128, 1), rows=2)
     index = np.arange(0, 800, 2)
     kept = screen_pairs(
-        equal_rows(prints, np.stack((index, index + 1), -1)),
+        agreeing_rows(equal_rows(prints, np.stack((index, index + 1), -1))),
+        128,
         np.full(400, 20),
         np.full(400, 20),
         threshold=0.4,
@@ -208,16 +212,14 @@ def test_screen_keeps_boundary_pairs_of_real_signatures_and_drops_chance_meeting
 
 
 def test_screen_drops_pairs_ruled_out_by_size():
-    equal = np.ones((2, 128), dtype=bool)
-    kept = screen_pairs(equal, np.array([3, 20]), np.array([40, 22]), threshold=0.4, containment=0.5, min_shared=8)
+    sizes_a, sizes_b = np.array([3, 20]), np.array([40, 22])
+    kept = screen_pairs(np.array([128, 128]), 128, sizes_a, sizes_b, threshold=0.4, containment=0.5, min_shared=8)
     assert kept.tolist() == [False, True]
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.integers(0, 5), st.sampled_from([8, 12, 128]), st.integers(0, 2**32 - 1))
 def test_counting_set_flags_eight_at_a_time_is_sum(n, width, seed):
-    from dedup.candidates import _count_true
-
     flags = np.random.default_rng(seed).random((n, width)) < 0.3
-    assert _count_true(flags).tolist() == flags.sum(axis=1).tolist()
-    assert _count_true(flags[:, ::2]).tolist() == flags[:, ::2].sum(axis=1).tolist()
+    assert agreeing_rows(flags).tolist() == flags.sum(axis=1).tolist()
+    assert agreeing_rows(flags[:, ::2]).tolist() == flags[:, ::2].sum(axis=1).tolist()
