@@ -146,10 +146,11 @@ def _word_hashes(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     starts, ends = bounds[0::2], bounds[1::2]
     if not len(starts):
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
-    word_start = np.zeros(n, dtype=np.int32)
+    index = np.int32 if n < 2**31 else np.int64  # half the memory traffic for the usual few MB
+    word_start = np.zeros(n, dtype=index)
     word_start[starts] = starts
     np.maximum.accumulate(word_start, out=word_start)
-    position = np.arange(n, dtype=np.int32)
+    position = np.arange(n, dtype=index)
     position -= word_start
     powers = np.ones(int((ends - starts).max()), dtype=np.uint64)
     np.multiply.accumulate(np.full(len(powers) - 1, BASE, dtype=np.uint64), out=powers[1:])
