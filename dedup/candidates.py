@@ -188,8 +188,9 @@ class CrowdedBuckets:
 
         Most pairs share no earlier band, so only the others are looked at,
         64 bands to a word: a shared band proposed the pair unless its bucket
-        was crowded (the same bucket for both sides) and neither side is its
-        representative.
+        was crowded (the same bucket for both sides) and the pair is not on its
+        star. A representative is its bucket's smallest row, so on a pair
+        (i < j) it can only be i.
         """
         packed = np.zeros((len(pairs), self.crowded.shape[1]), dtype=np.uint8)
         if shared.shape[1]:
@@ -200,8 +201,8 @@ class CrowdedBuckets:
         if len(maybe):
             crowded, representative = self.crowded.view(np.uint64), self.representative.view(np.uint64)
             sides = pairs[maybe]
-            open_bucket = ~crowded[sides[:, 0]] | representative[sides[:, 0]] | representative[sides[:, 1]]
-            out[maybe] = (shared_words[maybe] & open_bucket).any(axis=1)
+            proposes = ~crowded[sides[:, 0]] | representative[sides[:, 0]]
+            out[maybe] = (shared_words[maybe] & proposes).any(axis=1)
         return out
 
 
