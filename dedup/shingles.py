@@ -73,6 +73,9 @@ def _splitmix64(i: int) -> int:
 
 MULTIPLIERS = tuple(_splitmix64(j) | 1 for j in range(MAX_SHINGLE_SIZE))
 BASE = _splitmix64(MAX_SHINGLE_SIZE) | 1
+_INVERSE_BASE = pow(BASE, -1, 1 << 64)
+_WORD_BLOCK = 1 << 20
+_POWER_TABLES: list[np.ndarray] = [np.ones(0, dtype=np.uint64)] * 2
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -126,13 +129,25 @@ def words(text: str) -> list[str]:
     return [w.decode("utf-8", "surrogatepass") for w in data.split(b"\x00") if w]
 
 
-def _word_hashes(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**i and BASE**-i (mod 2**64) for i < n at least, kept between calls."""
+    if len(_POWER_TABLES[0]) < n:
+        size = max(n, _WORD_BLOCK)
+        for i, base in enumerate((BASE, _INVERSE_BASE)):
+            table = np.ones(size, dtype=np.uint64)
+            np.multiply.accumulate(np.full(size - 1, base, dtype=np.uint64), out=table[1:])
+            _POWER_TABLES[i] = table
+    return _POWER_TABLES[0], _POWER_TABLES[1]
+
+
+def _word_hashes(data: bytes, block: int = _WORD_BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """The 64-bit hash of every word of `data` (runs of nonzero bytes), and
     whether each is a separator (b"\\x01"), whose hash is 0.
 
-    Each byte's term `byte * BASE**(its position in the word)` comes from one
-    gather; `np.add.reduceat` sums the terms of each word, zero bytes adding
-    nothing. Equal to `_word_hash` of each word.
+    Each byte is weighted by BASE to the power of its position in the block
+    (a slice of `data` cut between words), `np.add.reduceat` sums each word's
+    terms (zero bytes add nothing), and multiplying by BASE**-start moves
+    each sum to its word's own start. Equal to `_word_hash` of each word.
     """
     b = np.frombuffer(data, dtype=np.uint8)
     n = len(b)
@@ -144,20 +159,19 @@ def _word_hashes(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     np.not_equal(in_word[1:], in_word[:-1], out=edge[1:n])
     bounds = np.flatnonzero(edge)
     starts, ends = bounds[0::2], bounds[1::2]
-    if not len(starts):
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
-    index = np.int32 if n < 2**31 else np.int64  # half the memory traffic for the usual few MB
-    word_start = np.zeros(n, dtype=index)
-    word_start[starts] = starts
-    np.maximum.accumulate(word_start, out=word_start)
-    position = np.arange(n, dtype=index)
-    position -= word_start
-    powers = np.ones(int((ends - starts).max()), dtype=np.uint64)
-    np.multiply.accumulate(np.full(len(powers) - 1, BASE, dtype=np.uint64), out=powers[1:])
-    np.minimum(position, len(powers) - 1, out=position)
-    terms = powers[position]
-    terms *= b
-    hashes = _fmix64(np.add.reduceat(terms, starts))
+    hashes = np.empty(len(starts), dtype=np.uint64)
+    lo = first = 0
+    while first < len(starts):
+        hi = data.find(b"\x00", lo + block) if lo + block < n else -1
+        hi = n if hi < 0 else hi
+        last = int(np.searchsorted(starts, hi))
+        powers, inverses = _powers(hi - lo)
+        terms = powers[: hi - lo] * b[lo:hi]
+        local = starts[first:last] - lo
+        if len(local):
+            np.multiply(np.add.reduceat(terms, local), inverses[local], out=hashes[first:last])
+        lo, first = hi, last
+    hashes = _fmix64(hashes)
     hashes[hashes == 0] = 1
     separator = (b[starts] == 1) & (ends - starts == 1)
     hashes[separator] = 0

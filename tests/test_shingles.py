@@ -65,12 +65,16 @@ def test_fast_tokenizer_gives_the_same_words_as_the_regular_expression(text):
     assert [w for w in _word_bytes(text).split(b"\x00") if w] == [t.encode("utf-8") for t in _TOKEN.findall(text)]
 
 
-@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=120), st.integers(0, 3000))
-def test_word_hashes_of_a_whole_text_equal_each_word_hashed_alone(text, long_word):
+@given(
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=120),
+    st.integers(0, 3000),
+    st.sampled_from([1, 7, 64, 1 << 20]),
+)
+def test_word_hashes_of_a_whole_text_equal_each_word_hashed_alone(text, long_word, block):
     from dedup.shingles import _word_bytes, _word_hash, _word_hashes, normalize
 
     data = _word_bytes(normalize(f"{text} {'x' * long_word} \x00 {text}"))
-    hashes, separator = _word_hashes(data)
+    hashes, separator = _word_hashes(data, block)
     expected = [0 if w == b"\x01" else _word_hash(w) for w in data.split(b"\x00") if w]
     assert hashes.tolist() == expected
     assert separator.tolist() == [h == 0 for h in expected]  # only separators hash to 0
