@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 
@@ -24,14 +23,14 @@ def test_a_folder_of_bad_files(tmp_path, monkeypatch):
     locked = write(tmp_path, "locked.txt", QUOTE + "\n")
     os.chmod(locked, 0)
     if os.access(locked, os.R_OK):  # running as root: make the read fail the way it would for a user
-        real_open = builtins.open
+        real_open = os.open
 
         def open_denied(path, *args, **kwargs):
             if str(path) == str(locked):
                 raise PermissionError(13, "Permission denied", str(path))
             return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr("dedup.sources.open", open_denied, raising=False)
+        monkeypatch.setattr(os, "open", open_denied)
 
     result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from dedup.sources import InputNotFound, UnreadableFile, decode_bytes, find_files, read_document
+from dedup.sources import InputNotFound, UnreadableFile, decode_bytes, find_files, read_bytes, read_document
 
 from .conftest import write
 
@@ -93,3 +93,11 @@ def test_read_document_keeps_newlines_untranslated(tmp_path):
     assert read_document(str(path)).text == "one\r\ntwo\rthree\n"
     with open(path, encoding="utf-8", newline="") as f:
         assert read_document(str(path)).text == f.read()
+
+
+@pytest.mark.parametrize("size", [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 << 20])
+def test_files_of_every_size_are_read_whole(tmp_path, size):
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    assert read_bytes(str(path)) == data
