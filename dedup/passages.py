@@ -54,6 +54,7 @@ ABBREVIATIONS = frozenset(
     "mt ft".split()
 )
 _LONGEST_ABBREVIATION = max(map(len, ABBREVIATIONS))
+_PLAIN_ABBREVIATIONS = np.array([int.from_bytes(a.encode(), "big") for a in ABBREVIATIONS if "." not in a], np.uint64)
 _LAST_WORD = re.compile(r"(\w+(?:\.\w+)*)$")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SPACE = re.compile(r"\s")
@@ -160,7 +161,7 @@ def _skip(classes: np.ndarray, bit: int, positions: np.ndarray) -> np.ndarray:
 
 def _run_starts(classes: np.ndarray, bit: int) -> np.ndarray:
     """Where each run of characters of class `bit` begins."""
-    found = np.flatnonzero(classes & bit)
+    found = np.flatnonzero((classes & bit) != 0)  # nonzero of a bool array: 4x faster
     before = found[found > 0] - 1
     starts = np.ones(len(found), dtype=bool)
     starts[len(found) - len(before) :] = (classes[before] & bit) == 0
@@ -274,13 +275,30 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
     dotted[dotted] = (points[word_start[dotted] - 1] == 46) & ((classes[word_start[dotted] - 2] & _WORD) != 0)
     keep[maybe & ~dotted & (letters == 1)] = False
     plain = np.flatnonzero(maybe & ~dotted & (letters > 1))
-    joined = batch.joined
-    keep[plain] = [
-        joined[a:b].lower() not in ABBREVIATIONS for a, b in zip(word_start[plain].tolist(), stops[plain].tolist())
-    ]
+    keep[plain] = ~np.isin(_ascii_codes(points, word_start[plain], letters[plain]), _PLAIN_ABBREVIATIONS)
     for i in np.flatnonzero(dotted).tolist():
-        keep[i] = not _abbreviation_or_initial(joined, int(stops[i]))
+        keep[i] = not _abbreviation_or_initial(batch.joined, int(stops[i]))
     return keep
+
+
+def _ascii_codes(points: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Each lowercased word `points[start:start + length]` (up to 8
+    characters) as one integer, a byte per character as in
+    `_PLAIN_ABBREVIATIONS`, or 0 for a word with a character beyond ASCII.
+
+    Only letters change under `| 0x20` among the word characters of ASCII,
+    and no character beyond ASCII lowercases to ASCII letters alone, so equal
+    codes mean equal lowercased words.
+    """
+    codes = np.zeros(len(starts), dtype=np.uint64)
+    ascii_only = np.ones(len(starts), dtype=bool)
+    for j in range(int(lengths.max(initial=0))):
+        inside = lengths > j
+        chars = points[starts[inside] + j].astype(np.uint64)
+        ascii_only[inside] &= chars < 128
+        codes[inside] = (codes[inside] << np.uint64(8)) | chars | np.uint64(0x20)
+    codes[~ascii_only] = 0
+    return codes
 
 
 def _sentence_cuts(batch: _Batch) -> tuple[np.ndarray, np.ndarray]:

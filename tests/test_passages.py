@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from dedup.passages import split_paragraphs
 
 
@@ -133,3 +136,14 @@ def test_documents_split_in_groups_and_pieces_give_the_same_units(monkeypatch):
         else:  # only units next to a cut may differ
             assert len(set(got) & set(expected)) >= len(expected) - 2 * (len(text) // 300 + 1)
     assert table.ordinal.tolist() == [i for spans in per_doc for i in range(len(spans))]
+
+
+@given(st.text(alphabet="aAmMrRsStTzZ09_\u212a\u0130\u017fдé", min_size=1, max_size=6))
+def test_a_word_is_taken_for_an_abbreviation_exactly_when_its_lowercase_is_one(word):
+    import numpy as np
+
+    from dedup.passages import _PLAIN_ABBREVIATIONS, ABBREVIATIONS, _ascii_codes
+
+    points = np.array([ord(c) for c in word], dtype=np.uint32)
+    code = _ascii_codes(points, np.array([0]), np.array([len(word)]))
+    assert bool(np.isin(code, _PLAIN_ABBREVIATIONS)[0]) == (word.lower() in ABBREVIATIONS)
