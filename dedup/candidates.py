@@ -139,17 +139,20 @@ def band_pairs(band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     packed = (band.astype(np.uint64) << bits) | np.arange(n, dtype=np.uint64)
     packed.sort()
     high = packed >> bits
-    starts = np.concatenate(([0], np.flatnonzero(high[1:] != high[:-1]) + 1))
-    sizes = np.diff(np.append(starts, n))
-    multi = sizes > 1
-    if not multi.any():
+    repeat = np.flatnonzero(high[1:] == high[:-1])  # few: most keys are unique
+    if not len(repeat):
         return nothing
-    order = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
-    pairs = _pairs_in_groups(order, starts[multi], sizes[multi])  # rows ascend within a key: i < j
+    new_group = np.ones(len(repeat), dtype=bool)
+    new_group[1:] = repeat[1:] != repeat[:-1] + 1
+    group_of = np.flatnonzero(new_group)
+    sizes = np.diff(np.append(group_of, len(repeat))) + 1
+    at = np.repeat(repeat[group_of], sizes) + _ranks(sizes)
+    members = (packed[at] & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)  # rows ascend within a key
+    starts = np.cumsum(sizes) - sizes
+    pairs = _pairs_in_groups(members, starts, sizes)
     crowded = sizes > MAX_BUCKET
-    crowded_rows = order[np.repeat(starts[crowded], sizes[crowded]) + _ranks(sizes[crowded])]
-    codes = pair_codes(pairs)
-    return codes, crowded_rows, order[starts[crowded]]
+    crowded_rows = members[np.repeat(starts[crowded], sizes[crowded]) + _ranks(sizes[crowded])]
+    return pair_codes(pairs), crowded_rows, members[starts[crowded]]
 
 
 def _ranks(sizes: np.ndarray) -> np.ndarray:
