@@ -43,7 +43,7 @@ from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
 from .passages import UnitTable, split_documents
 from .shingles import SHINGLE_HASH, ShingleSets, shingle_sets
-from .signatures import SCHEME, fingerprints, minhash_signatures
+from .signatures import SCHEME, fingerprints, minhash_fingerprints
 from .sources import UnreadableFile, find_files, read_document, read_text
 from .verify import pair_similarities
 
@@ -131,8 +131,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
             keep = np.flatnonzero(sets.word_counts >= settings.min_words)
             sets = sets.take(keep)
         with _timed(timings, "signatures"):
-            signatures = minhash_signatures(sets, settings.num_perm, settings.seed, columns=bands * rows)
-            prints.append(fingerprints(signatures, rows))
+            prints.append(minhash_fingerprints(sets, settings.num_perm, settings.seed, bands * rows, rows))
         parts.append(sets)
         kept.append(keep + offset)
         offset += len(chunk)

@@ -11,11 +11,13 @@ same shingles.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from .shingles import ShingleSets
 
-__all__ = ["SCHEME", "fingerprints", "minhash_signatures", "permutations"]
+__all__ = ["SCHEME", "fingerprints", "minhash_fingerprints", "minhash_signatures", "permutations"]
 
 SCHEME = "affine32"
 _SHINGLES_PER_BLOCK = 8192
@@ -37,37 +39,71 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def minhash_signatures(sets: ShingleSets, num_perm: int, seed: int, columns: int | None = None) -> np.ndarray:
-    """A (passages, columns) uint32 array: the first `columns` (default all
-    `num_perm`) values of each passage's MinHash signature.
-
-    Every passage must have at least one shingle. Work is done in blocks of
-    shingles laid out permutation by permutation, so each minimum runs over
-    contiguous memory and a block stays in cache (measured 4x faster than
-    shingle-major blocks), computed in place in one reused buffer (1.6x
-    faster than fresh arrays per block).
-    """
-    sizes = sets.sizes()
-    if len(sizes) and sizes.min() == 0:
-        raise ValueError("every passage needs at least one shingle")
-    a, b = permutations(num_perm, seed)
-    a, b = a[:columns, None], b[:columns, None]
-    out = np.empty((len(a), len(sets)), dtype=np.uint32)
-    mixed = _fmix32(sets.values)
-    buffer = np.empty((len(a), _SHINGLES_PER_BLOCK), dtype=np.uint32)
+def _blocks(sets: ShingleSets) -> Iterator[tuple[int, int]]:
+    """Consecutive runs of passages (first, last + 1) of about
+    _SHINGLES_PER_BLOCK shingles each (or one passage, if it has more)."""
     first = 0
     while first < len(sets):
         last = int(np.searchsorted(sets.indptr, sets.indptr[first] + _SHINGLES_PER_BLOCK, side="right")) - 1
         last = min(max(last, first + 1), len(sets))
-        lo, hi = sets.indptr[first], sets.indptr[last]
-        if hi - lo > buffer.shape[1]:
-            buffer = np.empty((len(a), hi - lo), dtype=np.uint32)
-        block = buffer[:, : hi - lo]
-        np.multiply(a, mixed[None, lo:hi], out=block)
-        block += b
-        np.minimum.reduceat(block, sets.indptr[first:last] - lo, axis=1, out=out[:, first:last])
+        yield first, last
         first = last
+
+
+class _Signer:
+    """Signature values of blocks of passages, permutation by permutation, so
+    each minimum runs over contiguous memory and a block stays in cache
+    (measured 4x faster than shingle-major blocks), computed in place in one
+    reused buffer (1.6x faster than fresh arrays per block)."""
+
+    def __init__(self, sets: ShingleSets, num_perm: int, seed: int, columns: int | None):
+        sizes = sets.sizes()
+        if len(sizes) and sizes.min() == 0:
+            raise ValueError("every passage needs at least one shingle")
+        a, b = permutations(num_perm, seed)
+        self.a, self.b = a[:columns, None], b[:columns, None]
+        self.columns = len(self.a)
+        self.sets = sets
+        self.mixed = _fmix32(sets.values)
+        self.buffer = np.empty((self.columns, _SHINGLES_PER_BLOCK), dtype=np.uint32)
+
+    def sign(self, first: int, last: int, out: np.ndarray) -> None:
+        """Write the (columns, last - first) signature values of passages first..last - 1 to `out`."""
+        indptr = self.sets.indptr
+        lo, hi = indptr[first], indptr[last]
+        if hi - lo > self.buffer.shape[1]:
+            self.buffer = np.empty((self.columns, hi - lo), dtype=np.uint32)
+        block = self.buffer[:, : hi - lo]
+        np.multiply(self.a, self.mixed[None, lo:hi], out=block)
+        block += self.b
+        np.minimum.reduceat(block, indptr[first:last] - lo, axis=1, out=out)
+
+
+def minhash_signatures(sets: ShingleSets, num_perm: int, seed: int, columns: int | None = None) -> np.ndarray:
+    """A (passages, columns) uint32 array: the first `columns` (default all
+    `num_perm`) values of each passage's MinHash signature.
+
+    Every passage must have at least one shingle.
+    """
+    signer = _Signer(sets, num_perm, seed, columns)
+    out = np.empty((signer.columns, len(sets)), dtype=np.uint32)
+    for first, last in _blocks(sets):
+        signer.sign(first, last, out[:, first:last])
     return out.T
+
+
+def minhash_fingerprints(sets: ShingleSets, num_perm: int, seed: int, columns: int, rows: int) -> np.ndarray:
+    """`fingerprints(minhash_signatures(...), rows)`, block by block while
+    each block's values are still in cache: at 100 MB the signature stage
+    fell from 1.3 to 1.0 s. C-ordered, one row per passage."""
+    signer = _Signer(sets, num_perm, seed, columns)
+    out = np.empty((len(sets), signer.columns), dtype=np.uint32 if rows == 1 else np.uint16)
+    values = np.empty((signer.columns, _SHINGLES_PER_BLOCK), dtype=np.uint32)
+    for first, last in _blocks(sets):
+        block = values[:, : last - first]
+        signer.sign(first, last, block)
+        out[first:last] = fingerprints(block, rows).T
+    return out
 
 
 def fingerprints(signatures: np.ndarray, rows: int) -> np.ndarray:

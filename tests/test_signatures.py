@@ -52,3 +52,23 @@ def test_chunking_gives_the_same_signatures_as_one_block(monkeypatch):
 
     monkeypatch.setattr(signatures, "_SHINGLES_PER_BLOCK", 64)
     assert np.array_equal(whole, minhash_signatures(sets, 64, 7))
+
+
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=40), min_size=1, max_size=30))
+def test_fingerprints_block_by_block_equal_fingerprints_of_the_signatures(values):
+    from unittest.mock import patch
+
+    from dedup.signatures import fingerprints, minhash_fingerprints
+
+    sets = ShingleSets(
+        np.concatenate([np.unique(np.array(v, dtype=np.uint32)) for v in values]),
+        np.cumsum([0] + [len(set(v)) for v in values]),
+        np.array([len(v) for v in values]),
+    )
+    expected = {rows: fingerprints(minhash_signatures(sets, 64, 3, columns=48), rows) for rows in (1, 2)}
+    for block in (16, 8192):  # many blocks, and one
+        with patch("dedup.signatures._SHINGLES_PER_BLOCK", block):
+            for rows in (1, 2):
+                found = minhash_fingerprints(sets, 64, 3, 48, rows)
+                assert found.flags.c_contiguous and found.dtype == expected[rows].dtype
+                assert np.array_equal(found, expected[rows])
