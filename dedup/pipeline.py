@@ -83,7 +83,7 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
 
 
-def _chunks(texts: list[str], max_chars: int = _SHINGLE_CHARS) -> Iterator[list[str]]:
+def _chunks(texts: list[str], max_chars: int) -> Iterator[list[str]]:
     """Consecutive runs of texts of about `max_chars` characters in all."""
     first, size = 0, 0
     for i, text in enumerate(texts):
@@ -125,7 +125,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
     del documents
     parts, prints, kept = [], [], []
     offset = 0
-    for chunk in _chunks(texts):
+    for chunk in _chunks(texts, _SHINGLE_CHARS):
         with _timed(timings, "shingle"):
             sets = shingle_sets(chunk, settings.shingle_size)
             keep = np.flatnonzero(sets.word_counts >= settings.min_words)
