@@ -46,7 +46,7 @@ __all__ = [
 UNITS = ("sentence", "paragraph", "document")
 WRAP_WIDTH = 80
 MAX_UNIT_CHARS = 100_000
-GROUP_CHARS = 4 << 20
+GROUP_CHARS = 1 << 20
 _LONG_LINES_ALLOWED = 0.05
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt capt cpl adm gov sen rep rev hon fr inc ltd co corp plc no nos "

@@ -53,7 +53,7 @@ Progress = Callable[[str, int, int], None]
 MAX_GAP = 1
 MIN_CONTAINED_SHINGLES = 8
 _BATCH_BYTES = 4 << 20
-_SHINGLE_CHARS = 4 << 20
+_SHINGLE_CHARS = 1 << 20
 PARALLEL_MIN_BYTES = 4 << 20
 PARALLEL_MIN_FILES = 2000
 _TRIM_BYTES = 256 << 20
@@ -100,7 +100,7 @@ def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) 
 
     A pure function of its arguments (it only reads the files), so batches can
     run in any process, or on any machine, and be concatenated in order.
-    Units are shingled a few million characters at a time, so one huge file
+    Units are shingled a million characters at a time, so one huge file
     cannot turn into one huge list of words.
     """
     timings: dict[str, float] = {}
