@@ -30,7 +30,7 @@ __all__ = ["SHINGLE_HASH", "ShingleSets", "shingle_hash", "shingle_sets", "words
 
 SHINGLE_HASH = "polynomial-64 word bytes + fmix64, multiply-add over positions, xor-folded to 32 bits"
 MAX_SHINGLE_SIZE = 16
-_UNION_CHUNK = 1 << 22
+_UNION_CHUNK = 1 << 18  # shingles per sort: 2 MB of keys stay in cache
 
 _NO_SPACE = (
     "\u0e00-\u0eff"  # Thai, Lao
