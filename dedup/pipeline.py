@@ -484,7 +484,8 @@ def find_clusters(
             timings[stage] = timings.get(stage, 0.0) + seconds
     characters = sum(b.characters for b in batches)
     short_units = sum(b.short_units for b in batches)
-    units, sets, prints = _gather_batches(batches, doc_offsets, bands * rows)
+    with _timed(timings, "join batches"):
+        units, sets, prints = _gather_batches(batches, doc_offsets, bands * rows)
 
     report_progress("comparing", 0, 1)
     jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
