@@ -593,9 +593,8 @@ def _build_clusters(
     first, last = graph.node_first[members], graph.node_last[members]
     doc, start, end = units.doc[first], units.start[first], units.end[last]
     texts = _member_texts(doc, start, end, doc_paths, doc_encodings, errors, jobs)
-    docs = doc.tolist()
     rows = zip(
-        docs,
+        doc.tolist(),
         start.tolist(),
         end.tolist(),
         units.line_start[first].tolist(),
@@ -609,30 +608,30 @@ def _build_clusters(
         for d, s, e, line_s, line_e, text, j, c in rows
     ]
 
-    nodes = members.tolist()
-    ranked = []
-    position = 0
-    for g, size in zip(groups, sizes):
-        present = [i for i in range(position, position + size) if found[i] is not None]
-        if len(present) >= 2:
-            documents = len({docs[i] for i in present})
-            rep_text = texts[nodes.index(g.representative, position, position + size)]
-            kept = [found[i] for i in present]
-            ranked.append((-len(present), -documents, nodes[position], g, kept, documents, rep_text))
-        position += size
-    ranked.sort(key=lambda r: r[:3])
-    return [
-        Cluster(
-            id=number,
-            size=len(kept),
-            documents=documents,
-            similarity=round(g.mean_similarity, 4),
-            min_similarity=round(g.min_similarity, 4),
-            text=rep_text if rep_text is not None else kept[0].text,
-            members=tuple(kept),
+    group = np.repeat(np.arange(len(groups)), sizes)
+    starts = np.cumsum(sizes) - sizes
+    present = np.array([member is not None for member in found], dtype=bool)
+    kept_counts = np.bincount(group[present], minlength=len(groups))
+    group_docs = distinct((group[present].astype(np.uint64) << np.uint64(32)) | doc[present].astype(np.uint64))
+    documents = np.bincount((group_docs >> np.uint64(32)).astype(np.int64), minlength=len(groups))
+    representative_at = np.flatnonzero(members == reps)  # one per group, in group order
+    ranked = np.lexsort((members[starts], -documents, -kept_counts))
+    clusters = []
+    for number, g in enumerate(ranked[kept_counts[ranked] >= 2].tolist(), 1):
+        kept = [m for m in found[starts[g] : starts[g] + sizes[g]] if m is not None]
+        rep_text = texts[representative_at[g]]
+        clusters.append(
+            Cluster(
+                id=number,
+                size=len(kept),
+                documents=int(documents[g]),
+                similarity=round(groups[g].mean_similarity, 4),
+                min_similarity=round(groups[g].min_similarity, 4),
+                text=rep_text if rep_text is not None else kept[0].text,
+                members=tuple(kept),
+            )
         )
-        for number, (_, _, _, g, kept, documents, rep_text) in enumerate(ranked, 1)
-    ]
+    return clusters
 
 
 def _texts_of_shared(files: range) -> tuple[list[str | None], list[tuple[int, str]]]:
