@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 
-__all__ = ["decode_pairs", "distinct", "distinct_pairs", "pair_codes", "take_rows"]
+__all__ = ["GrowingArray", "decode_pairs", "distinct", "distinct_pairs", "pair_codes", "take_rows"]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -45,3 +47,45 @@ def take_rows(table: np.ndarray, rows: np.ndarray) -> np.ndarray:
     table = np.ascontiguousarray(table)
     blocks = table.view(np.dtype((np.void, table.shape[1] * table.itemsize))).reshape(len(table))
     return np.take(blocks, rows).view(table.dtype).reshape(len(rows), table.shape[1])
+
+
+def _anonymous_map(size: int) -> mmap.mmap:
+    if hasattr(mmap, "MAP_PRIVATE"):
+        return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    return mmap.mmap(-1, size)
+
+
+class GrowingArray:
+    """An array (of rows of `width` items, if given) built by appending parts.
+
+    The parts go into one anonymous memory map that grows in place (mremap
+    on Linux; elsewhere a larger map and one copy), so each part is copied
+    once, as it arrives, and there is no join at the end that would need the
+    parts and the whole in memory at once.
+    """
+
+    def __init__(self, dtype: type | np.dtype, width: int | None = None):
+        self.dtype = np.dtype(dtype)
+        self.width = width
+        self._map = _anonymous_map(mmap.PAGESIZE)
+        self._used = 0
+
+    def append(self, part: np.ndarray) -> None:
+        data = np.ascontiguousarray(part, dtype=self.dtype)
+        end = self._used + data.nbytes
+        if end > len(self._map):
+            size = max(end, 2 * len(self._map))
+            try:
+                self._map.resize(size)
+            except (OSError, SystemError):
+                bigger = _anonymous_map(size)
+                bigger[: self._used] = self._map[: self._used]
+                self._map = bigger
+        self._map[self._used : end] = data.reshape(-1).view(np.uint8)
+        self._used = end
+
+    def array(self) -> np.ndarray:
+        """Everything appended, as one array (no copy); append no more after this."""
+        items = self._used // self.dtype.itemsize
+        out = np.frombuffer(self._map, dtype=self.dtype, count=items)
+        return out.reshape(-1, self.width) if self.width is not None else out

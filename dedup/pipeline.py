@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .align import align_runs, merge_spans
-from .arrays import decode_pairs, distinct, distinct_pairs, pair_codes
+from .arrays import GrowingArray, decode_pairs, distinct, distinct_pairs, pair_codes
 from .candidates import (
     SCREEN_RECALL,
     CrowdedBuckets,
@@ -56,7 +56,6 @@ _BATCH_BYTES = 4 << 20
 _SHINGLE_CHARS = 1 << 20
 PARALLEL_MIN_BYTES = 4 << 20
 PARALLEL_MIN_FILES = 2000
-_TRIM_BYTES = 256 << 20
 _GROUP_UNITS = 16_000_000
 _PIECE_PAIRS = 100_000
 
@@ -470,22 +469,22 @@ def find_clusters(
         paths, walk_failures = find_files(inputs, include, settings.exclude, settings.hidden)
     errors = [FileError(path, reason) for path, reason in walk_failures]
 
+    tables = _Tables(fingerprints(np.zeros((0, bands * rows), dtype=np.uint32), rows))
     with _timed(timings, "scan (wall)"):
-        batches = list(_scan_all(paths, settings, bands, rows, jobs, report_progress))
-    doc_paths: list[str] = []
-    doc_encodings: list[str] = []
-    doc_offsets = []
-    for batch in batches:
-        doc_offsets.append(len(doc_paths))
-        doc_paths += batch.paths
-        doc_encodings += batch.encodings
-        errors += batch.errors
-        for stage, seconds in batch.timings.items():
-            timings[stage] = timings.get(stage, 0.0) + seconds
-    characters = sum(b.characters for b in batches)
-    short_units = sum(b.short_units for b in batches)
-    with _timed(timings, "join batches"):
-        units, sets, prints = _gather_batches(batches, doc_offsets, bands * rows)
+        for batch in _scan_all(paths, settings, bands, rows, jobs, report_progress):
+            with _timed(timings, "join batches"):
+                tables.add(batch)
+    _return_freed_memory()
+    for stage, seconds in tables.timings.items():
+        timings[stage] = timings.get(stage, 0.0) + seconds
+    errors += tables.errors
+    doc_paths, doc_encodings, characters, short_units = (
+        tables.paths,
+        tables.encodings,
+        tables.characters,
+        tables.short_units,
+    )
+    units, sets, prints = tables.arrays()
 
     report_progress("comparing", 0, 1)
     jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
@@ -518,46 +517,42 @@ def find_clusters(
     return Report(_params(settings, bands, rows), stats, clusters, errors, timings)
 
 
-def _join(parts: list[np.ndarray], dtype: type = np.int64, width: int | None = None) -> np.ndarray:
-    """np.concatenate (of rows of `width` columns, if given) that lets go of
-    each part once it is copied, and hands the freed memory back every
-    _TRIM_BYTES, so that the parts and the whole are never all in memory at once."""
-    shape = (sum(len(p) for p in parts),) + ((width,) if width is not None else ())
-    out = np.empty(shape, dtype=parts[0].dtype if parts else dtype)
-    position = freed = 0
-    for i in range(len(parts)):
-        part, parts[i] = parts[i], None
-        out[position : position + len(part)] = part
-        position += len(part)
-        freed += part.nbytes
-        del part
-        if freed >= _TRIM_BYTES:
-            _return_freed_memory()
-            freed = 0
-    _return_freed_memory()
-    return out
+class _Tables:
+    """The batches' arrays joined into one table, a batch at a time as they
+    arrive (so, on many cores, while later batches are still being scanned),
+    with their files' paths, encodings and errors."""
 
+    def __init__(self, empty_prints: np.ndarray):
+        self.columns = {name: GrowingArray(np.int64) for name in UnitTable.COLUMNS}
+        self.values, self.sizes, self.counts = GrowingArray(np.uint32), GrowingArray(np.int64), GrowingArray(np.int64)
+        self.prints = GrowingArray(empty_prints.dtype, width=empty_prints.shape[1])
+        self.paths: list[str] = []
+        self.encodings: list[str] = []
+        self.errors: list[FileError] = []
+        self.timings: dict[str, float] = {}
+        self.characters = self.short_units = 0
 
-def _gather_batches(
-    batches: list[Batch], doc_offsets: list[int], rows: int
-) -> tuple[UnitTable, ShingleSets, np.ndarray]:
-    """Join the batches' arrays into one table (and their fingerprints, `rows`
-    per passage), emptying the batches as it goes."""
-    columns = {name: [] for name in UnitTable.COLUMNS}
-    values, sizes, counts, prints = [], [], [], []
-    for batch, offset in zip(batches, doc_offsets):
+    def add(self, batch: Batch) -> None:
         for name in UnitTable.COLUMNS:
-            columns[name].append(getattr(batch.units, name) + (offset if name == "doc" else 0))
-        values.append(batch.sets.values)
-        sizes.append(batch.sets.sizes())
-        counts.append(batch.sets.word_counts)
-        prints.append(batch.fingerprints)
-        batch.units = batch.sets = batch.fingerprints = None  # type: ignore[assignment]
-    units = UnitTable(*(_join(columns[name]) for name in UnitTable.COLUMNS))
-    indptr = np.zeros(len(units) + 1, dtype=np.int64)
-    np.cumsum(_join(sizes), out=indptr[1:])
-    sets = ShingleSets(_join(values, np.uint32), indptr, _join(counts))
-    return units, sets, _join(prints, np.uint16, width=rows)
+            column = getattr(batch.units, name)
+            self.columns[name].append(column + len(self.paths) if name == "doc" else column)
+        self.values.append(batch.sets.values)
+        self.sizes.append(batch.sets.sizes())
+        self.counts.append(batch.sets.word_counts)
+        self.prints.append(batch.fingerprints)
+        self.paths += batch.paths
+        self.encodings += batch.encodings
+        self.errors += batch.errors
+        self.characters += batch.characters
+        self.short_units += batch.short_units
+        for stage, seconds in batch.timings.items():
+            self.timings[stage] = self.timings.get(stage, 0.0) + seconds
+
+    def arrays(self) -> tuple[UnitTable, ShingleSets, np.ndarray]:
+        units = UnitTable(*(self.columns[name].array() for name in UnitTable.COLUMNS))
+        indptr = np.zeros(len(units) + 1, dtype=np.int64)
+        np.cumsum(self.sizes.array(), out=indptr[1:])
+        return units, ShingleSets(self.values.array(), indptr, self.counts.array()), self.prints.array()
 
 
 def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings) -> list[Group]:
