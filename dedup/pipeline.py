@@ -479,12 +479,7 @@ def find_clusters(
     for stage, seconds in tables.timings.items():
         timings[stage] = timings.get(stage, 0.0) + seconds
     errors += tables.errors
-    doc_paths, doc_encodings, characters, short_units = (
-        tables.paths,
-        tables.encodings,
-        tables.characters,
-        tables.short_units,
-    )
+    doc_paths, doc_encodings, characters = tables.paths, tables.encodings, tables.characters
     units, sets, prints = tables.arrays()
 
     report_progress("comparing", 0, 1)
@@ -505,7 +500,7 @@ def find_clusters(
         "files": len(doc_paths),
         "characters": characters,
         "passages": len(units),
-        "short_passages": short_units,
+        "short_passages": tables.short_units,
         "candidate_pairs": candidate_count,
         "compared_pairs": compared_count,
         "verified_pairs": len(verified_pairs),
@@ -523,10 +518,11 @@ class _Tables:
     arrive (so, on many cores, while later batches are still being scanned),
     with their files' paths, encodings and errors."""
 
-    def __init__(self, empty_prints: np.ndarray):
+    def __init__(self, no_prints: np.ndarray):
+        """`no_prints`: the fingerprints of no passages, to take their type and width from."""
         self.columns = {name: GrowingArray(np.int64) for name in UnitTable.COLUMNS}
         self.values, self.sizes, self.counts = GrowingArray(np.uint32), GrowingArray(np.int64), GrowingArray(np.int64)
-        self.prints = GrowingArray(empty_prints.dtype, width=empty_prints.shape[1])
+        self.prints = GrowingArray(no_prints.dtype, width=no_prints.shape[1])
         self.paths: list[str] = []
         self.encodings: list[str] = []
         self.errors: list[FileError] = []
