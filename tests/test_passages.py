@@ -147,3 +147,13 @@ def test_a_word_is_taken_for_an_abbreviation_exactly_when_its_lowercase_is_one(w
     points = np.array([ord(c) for c in word], dtype=np.uint32)
     code = _ascii_codes(points, np.array([0]), np.array([len(word)]))
     assert bool(np.isin(code, _PLAIN_ABBREVIATIONS)[0]) == (word.lower() in ABBREVIATIONS)
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60))
+def test_code_points_are_held_in_the_narrowest_array(text):
+    from dedup.passages import _code_points
+
+    points = _code_points(text)
+    assert points.tolist() == [ord(c) for c in text]
+    widest = max(map(ord, text), default=0)
+    assert points.itemsize == (1 if widest < 256 else 2 if widest < 0x10000 else 4)
