@@ -559,10 +559,16 @@ def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings
     sizes = np.array([len(g.members) for g in groups])
     members = np.concatenate([g.members for g in groups])
     owner = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
-    pairs = distinct((owner.astype(np.uint64) << np.uint64(32)) | node_doc[members].astype(np.uint64))
-    documents = np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=len(groups))
+    documents = _distinct_per_group(owner, node_doc[members], len(groups))
     keep = (sizes >= settings.min_size) & (documents >= settings.min_documents)
     return [g for g, k in zip(groups, keep.tolist()) if k]
+
+
+def _distinct_per_group(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """How many distinct values (below 2**32) each of `groups` groups holds,
+    given each item's group and value."""
+    pairs = distinct((group.astype(np.uint64) << np.uint64(32)) | values.astype(np.uint64))
+    return np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=groups)
 
 
 def _build_clusters(
@@ -619,8 +625,7 @@ def _rank_clusters(
     complete = texts.count(None) == 0  # str == None is decided in C; Member == None is not
     present = np.ones(len(found), dtype=bool) if complete else np.array([m is not None for m in found])
     kept_counts = np.bincount(group[present], minlength=len(groups))
-    group_docs = distinct((group[present].astype(np.uint64) << np.uint64(32)) | doc[present].astype(np.uint64))
-    documents = np.bincount((group_docs >> np.uint64(32)).astype(np.int64), minlength=len(groups)).tolist()
+    documents = _distinct_per_group(group[present], doc[present], len(groups)).tolist()
     representative_at = np.flatnonzero(members == reps).tolist()  # one per group, in group order
     ranked = np.lexsort((members[starts], -np.array(documents), -kept_counts))
     starts, ends = starts.tolist(), (starts + sizes).tolist()
