@@ -29,6 +29,7 @@ __all__ = [
     "RECALL_TARGET",
     "SCREEN_RECALL",
     "CrowdedBuckets",
+    "ScreenedPairs",
     "agreeing_rows",
     "band_keys",
     "band_pairs",
@@ -207,6 +208,42 @@ class CrowdedBuckets:
             proposes = ~crowded[sides[:, 0]] | representative[sides[:, 0]]
             out[maybe] = (shared_words[maybe] & proposes).any(axis=1)
         return out
+
+
+class ScreenedPairs:
+    """Candidate pairs (as `pair_codes`) that passed the screen in earlier
+    band groups, so that later groups can drop them before their
+    fingerprints are fetched again.
+
+    A similar pair shares many bands, so it comes back in nearly every
+    group of bands, only to be found not new there (an earlier band
+    proposed it): at 100 MB, cut into groups of 2 bands, 7.2 of the 8
+    million repeats were such pairs. Dropping them changes nothing but the
+    work: a pair that passed in an earlier group is not new in a later one.
+    Pairs still being screened elsewhere when a group is filtered are simply
+    not dropped yet, so the result never depends on timing.
+    """
+
+    def __init__(self) -> None:
+        self.known = np.zeros(0, dtype=np.uint64)
+        self.pending: list[np.ndarray] = []
+
+    def add(self, codes: np.ndarray) -> None:
+        """Record sorted codes that passed the screen (each pair passes once)."""
+        if len(codes):
+            self.pending.append(codes)
+
+    def drop_known(self, codes: np.ndarray) -> np.ndarray:
+        """Sorted `codes` without those already recorded."""
+        if self.pending:
+            # stable: timsort merges the sorted runs in linear time
+            self.known = np.sort(np.concatenate([self.known, *self.pending]), kind="stable")
+            self.pending = []
+        if not len(self.known) or not len(codes):
+            return codes
+        at = np.searchsorted(self.known, codes)
+        np.minimum(at, len(self.known) - 1, out=at)
+        return codes[self.known[at] != codes]
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:

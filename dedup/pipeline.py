@@ -32,6 +32,7 @@ from .arrays import GrowingArray, decode_pairs, distinct, distinct_pairs, pair_c
 from .candidates import (
     SCREEN_RECALL,
     CrowdedBuckets,
+    ScreenedPairs,
     agreeing_rows,
     band_keys,
     band_pairs,
@@ -306,9 +307,10 @@ class _Comparison:
     containment: float
 
 
-def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
+def _compare_shared(task: _Comparison) -> tuple[np.ndarray, np.ndarray, int, int, float]:
     """Screen and verify candidates on the fingerprints and shingle sets a
-    forked worker inherited: (verified pairs, new candidates, pairs compared, seconds).
+    forked worker inherited: (verified pairs, codes of the pairs that passed
+    the screen, new candidates, pairs compared, seconds).
 
     A pair is new in its group of bands unless an earlier band proposed it
     (see `CrowdedBuckets`); new pairs that `screen_pairs` finds worth it are
@@ -328,11 +330,11 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, int, int, float]:
     small = np.minimum(a, b)[worth]
     contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
     verified = (jaccard >= task.threshold) | contained
-    found, candidates = compared[verified], len(new)
+    found, passed, candidates = compared[verified], task.codes[new[worth]], len(new)
     del pairs, equal, agreeing, new, a, b, worth, jaccard, containment, small, contained, verified
     if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
         _return_freed_memory()
-    return found, candidates, len(compared), time.perf_counter() - started
+    return found, passed, candidates, len(compared), time.perf_counter() - started
 
 
 @contextlib.contextmanager
@@ -383,6 +385,7 @@ def _compare(
     n = len(units)
     shape = CrowdedBuckets.table_shape(n, bands)
     buckets = CrowdedBuckets(_shared_zeros(shape), _shared_zeros(shape))
+    screened = ScreenedPairs()
     candidates = compared = 0
     kept = []
     timings["candidates"] = timings["verify"] = 0.0
@@ -397,12 +400,14 @@ def _compare(
                 timings["candidates"] += seconds
                 for found in crowded:
                     buckets.mark(*found)
+                codes = screened.drop_known(codes)
                 for piece in np.array_split(codes, max(1, len(codes) // _PIECE_PAIRS)) if len(codes) else []:
                     yield _Comparison(piece, first_band, settings.threshold, settings.containment)
 
         with _timed(timings, "compare (wall)"):
-            for pairs, new, checked, seconds in pool_map(_compare_shared, tasks()):
+            for pairs, passed, new, checked, seconds in pool_map(_compare_shared, tasks()):
                 kept.append(pairs)
+                screened.add(passed)
                 candidates += new
                 compared += checked
                 timings["verify"] += seconds

@@ -13,6 +13,7 @@ from dedup.candidates import (
     MAX_BUCKET,
     SCREEN_RECALL,
     CrowdedBuckets,
+    ScreenedPairs,
     agreeing_rows,
     band_keys,
     band_pairs,
@@ -107,6 +108,20 @@ def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(bands, data)
         assert sorted(seen) == sorted(proposed)  # each proposed pair exactly once
     finally:
         candidates.MAX_BUCKET = original
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**63 - 1), unique=True), max_size=5), st.data())
+def test_screened_pairs_drop_exactly_the_codes_recorded_before(batches, data):
+    screened, recorded = ScreenedPairs(), set()
+    for batch in batches:
+        again = data.draw(st.sets(st.sampled_from(sorted(recorded)))) if recorded else set()
+        codes = np.array(sorted(set(batch) | again), dtype=np.uint64)
+        kept = screened.drop_known(codes)
+        assert kept.tolist() == sorted(set(codes.tolist()) - recorded)
+        passed = kept[::2]  # some of the new pairs pass the screen
+        screened.add(passed)
+        recorded |= set(passed.tolist())
 
 
 @settings(max_examples=50, deadline=None)
