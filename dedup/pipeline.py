@@ -31,6 +31,7 @@ from .align import align_runs, merge_spans
 from .arrays import GrowingArray, decode_pairs, distinct, distinct_pairs, pair_codes
 from .candidates import (
     SCREEN_RECALL,
+    BandBuffers,
     CrowdedBuckets,
     ScreenedPairs,
     agreeing_rows,
@@ -280,7 +281,9 @@ def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int
     keys = band_keys(_SHARED["fingerprints"][:, bands.start * rows : bands.stop * rows], len(bands), rows)
     codes, crowded = [], []
     for band in bands:
-        found, members, representatives = band_pairs(np.ascontiguousarray(keys[:, band - bands.start]))
+        found, members, representatives = band_pairs(
+            np.ascontiguousarray(keys[:, band - bands.start]), _SHARED["band_buffers"]
+        )
         codes.append(found)
         if len(members):
             crowded.append((band, members, representatives))
@@ -391,6 +394,7 @@ def _compare(
     timings["candidates"] = timings["verify"] = 0.0
     sets.sizes()  # computed once here, so forked workers share it instead of each computing it
     shared = {"sets": sets, "fingerprints": prints, "rows": rows, "buckets": buckets, "units": units}
+    shared["band_buffers"] = BandBuffers(n)  # each worker's own copy once written (fork)
     with _forked_pool(shared, jobs) as pool_map:
 
         def tasks() -> Iterator[_Comparison]:
