@@ -488,8 +488,14 @@ def find_clusters(
     for stage, seconds in tables.timings.items():
         timings[stage] = timings.get(stage, 0.0) + seconds
     errors += tables.errors
-    doc_paths, doc_encodings, characters = tables.paths, tables.encodings, tables.characters
+    doc_paths, doc_encodings, characters, short_units = (
+        tables.paths,
+        tables.encodings,
+        tables.characters,
+        tables.short_units,
+    )
     units, sets, prints = tables.arrays()
+    del tables  # so that `del prints` below hands back the fingerprints' memory
 
     report_progress("comparing", 0, 1)
     jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
@@ -509,7 +515,7 @@ def find_clusters(
         "files": len(doc_paths),
         "characters": characters,
         "passages": len(units),
-        "short_passages": tables.short_units,
+        "short_passages": short_units,
         "candidate_pairs": candidate_count,
         "compared_pairs": compared_count,
         "verified_pairs": len(verified_pairs),
