@@ -20,9 +20,10 @@ from rich.text import Text
 from . import __version__
 from .candidates import choose_bands
 from .models import Settings
-from .pipeline import default_jobs, find_clusters
+from .pipeline import find_clusters
 from .render import lsh_curve, render_text, write_json, write_jsonl
 from .sources import InputNotFound
+from .workers import default_jobs
 
 _DEFAULTS = Settings()
 

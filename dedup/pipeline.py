@@ -12,15 +12,11 @@ the end, so memory follows the number of passages, not the size of the input.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
 import gc
 import itertools
 import mmap
-import multiprocessing
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -49,8 +45,9 @@ from .shingles import SHINGLE_HASH, ShingleSets, shingle_sets
 from .signatures import SCHEME, fingerprints, minhash_fingerprints
 from .sources import UnreadableFile, find_files, read_document, read_text
 from .verify import pair_similarities
+from .workers import SHARED, forked_pool, return_freed_memory
 
-__all__ = ["MAX_GAP", "MIN_CONTAINED_SHINGLES", "Progress", "default_jobs", "find_clusters", "scan_batch"]
+__all__ = ["MAX_GAP", "MIN_CONTAINED_SHINGLES", "Progress", "find_clusters", "scan_batch"]
 
 Progress = Callable[[str, int, int], None]
 MAX_GAP = 1
@@ -245,7 +242,6 @@ def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Link
     return Links(node_first, node_last, links[first_of_pair], similarity[first_of_pair])
 
 
-_SHARED: dict = {}
 _TASKS_DONE = itertools.count(1)  # in this process
 _TASKS_PER_TRIM = 16  # handing memory back after every task costs more than it saves
 
@@ -259,7 +255,7 @@ def _shared_zeros(shape: tuple[int, int]) -> np.ndarray:
 
 def _runs_of_shared(pairs: np.ndarray) -> np.ndarray:
     """align_runs on the unit table a forked worker inherited."""
-    units = _SHARED["units"]
+    units = SHARED["units"]
     return align_runs(units.doc, units.ordinal, pairs, MAX_GAP)
 
 
@@ -277,19 +273,19 @@ def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int
     inherited: the first band, the distinct candidates of these bands, their
     crowded buckets (band, members, representatives), and the seconds it took."""
     started = time.perf_counter()
-    rows = _SHARED["rows"]
-    keys = band_keys(_SHARED["fingerprints"][:, bands.start * rows : bands.stop * rows], len(bands), rows)
+    rows = SHARED["rows"]
+    keys = band_keys(SHARED["fingerprints"][:, bands.start * rows : bands.stop * rows], len(bands), rows)
     codes, crowded = [], []
     for band in bands:
         found, members, representatives = band_pairs(
-            np.ascontiguousarray(keys[:, band - bands.start]), _SHARED["band_buffers"]
+            np.ascontiguousarray(keys[:, band - bands.start]), SHARED["band_buffers"]
         )
         codes.append(found)
         if len(members):
             crowded.append((band, members, representatives))
     del keys
     codes = distinct(np.concatenate(codes))
-    _return_freed_memory()
+    return_freed_memory()
     return bands.start, codes, crowded, time.perf_counter() - started
 
 
@@ -320,10 +316,10 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, np.ndarray, int, int
     verified.
     """
     started = time.perf_counter()
-    prints, sets, buckets = _SHARED["fingerprints"], _SHARED["sets"], _SHARED["buckets"]
+    prints, sets, buckets = SHARED["fingerprints"], SHARED["sets"], SHARED["buckets"]
     pairs = decode_pairs(task.codes)
     equal = equal_rows(prints, pairs)
-    new = np.flatnonzero(~buckets.proposed_any(shared_bands(equal, task.first_band, _SHARED["rows"]), pairs))
+    new = np.flatnonzero(~buckets.proposed_any(shared_bands(equal, task.first_band, SHARED["rows"]), pairs))
     pairs, agreeing = pairs[new], agreeing_rows(equal)[new]
     sizes = sets.sizes()
     a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
@@ -336,39 +332,8 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, np.ndarray, int, int
     found, passed, candidates = compared[verified], task.codes[new[worth]], len(new)
     del pairs, equal, agreeing, new, a, b, worth, jaccard, containment, small, contained, verified
     if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
-        _return_freed_memory()
+        return_freed_memory()
     return found, passed, candidates, len(compared), time.perf_counter() - started
-
-
-@contextlib.contextmanager
-def _forked_pool(shared: dict, jobs: int) -> Iterator[Callable]:
-    """Yield a `map(fn, items)` that runs in order on `jobs` forked processes
-    that see `shared` (in `_SHARED`) without copying it (or in this process
-    for one job, or where fork is not available).
-
-    At most 2 * jobs items are in flight, so a generator of large items is
-    never held whole in memory.
-    """
-
-    _SHARED.update(shared)
-    try:
-        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            yield map
-            return
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-
-            def ordered(fn: Callable, items: Iterable) -> Iterator:
-                pending: deque = deque()
-                for item in items:
-                    pending.append(pool.submit(fn, item))
-                    if len(pending) >= 2 * jobs:
-                        yield pending.popleft().result()
-                while pending:
-                    yield pending.popleft().result()
-
-            yield ordered
-    finally:
-        _SHARED.clear()
 
 
 def _compare(
@@ -395,7 +360,7 @@ def _compare(
     sets.sizes()  # computed once here, so forked workers share it instead of each computing it
     shared = {"sets": sets, "fingerprints": prints, "rows": rows, "buckets": buckets, "units": units}
     shared["band_buffers"] = BandBuffers(n)  # each worker's own copy once written (fork)
-    with _forked_pool(shared, jobs) as pool_map:
+    with forked_pool(shared, jobs) as pool_map:
 
         def tasks() -> Iterator[_Comparison]:
             """Each group's candidates in pieces, once the bands before it are marked."""
@@ -421,38 +386,6 @@ def _compare(
             runs = list(pool_map(_runs_of_shared, pieces))
             runs = np.concatenate(runs) if runs else np.zeros((0, 4), dtype=np.int64)
     return verified, runs, candidates, compared
-
-
-def _return_freed_memory() -> None:
-    """Hand memory freed on the heap back to the operating system.
-
-    Arrays of up to 32 MB live on glibc's heap, which keeps their pages after
-    they are freed: the batches' arrays, joined into one table (workers forked
-    later would share those pages, then copy them as soon as either side
-    reuses them), and each worker task's temporaries, which would otherwise
-    leave every worker at its high-water mark. Elsewhere than glibc this
-    does nothing.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Callable | None:
-    """glibc's malloc_trim, or None where the C library has none."""
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-def default_jobs() -> int:
-    """Every core this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def find_clusters(
@@ -484,7 +417,7 @@ def find_clusters(
         for batch in _scan_all(paths, settings, bands, rows, jobs, report_progress):
             with _timed(timings, "join batches"):
                 tables.add(batch)
-    _return_freed_memory()
+    return_freed_memory()
     for stage, seconds in tables.timings.items():
         timings[stage] = timings.get(stage, 0.0) + seconds
     errors += tables.errors
@@ -680,13 +613,13 @@ def _texts_of_shared(files: range) -> tuple[list[str | None], list[tuple[int, st
     """Re-read a range of the files a forked worker inherited and cut out
     their members' text, in order (None where a file could not be read):
     (texts, [(document, why it could not be read)])."""
-    doc, start, end, first = (_SHARED[name] for name in ("doc", "start", "end", "first"))
+    doc, start, end, first = (SHARED[name] for name in ("doc", "start", "end", "first"))
     texts: list[str | None] = []
     failures = []
     for f in files:
         lo, hi = first[f], first[f + 1]
         try:
-            text = read_text(_SHARED["paths"][doc[lo]], _SHARED["encodings"][doc[lo]])
+            text = read_text(SHARED["paths"][doc[lo]], SHARED["encodings"][doc[lo]])
         except (OSError, UnicodeDecodeError) as e:
             failures.append((doc[lo], f"changed or vanished during the scan: {e}"))
             texts += [None] * (hi - lo)
@@ -722,7 +655,7 @@ def _member_texts(
         "encodings": doc_encodings,
     }
     in_file_order: list[str | None] = []
-    with _forked_pool(shared, jobs) as pool_map:
+    with forked_pool(shared, jobs) as pool_map:
         for texts, failures in pool_map(_texts_of_shared, itertools.starmap(range, itertools.pairwise(cuts))):
             in_file_order += texts
             errors += [FileError(doc_paths[d], why) for d, why in failures]
