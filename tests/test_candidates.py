@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dedup.candidates as candidates
 from dedup.arrays import decode_pairs, take_rows
 from dedup.candidates import (
     MAX_BUCKET,
@@ -86,8 +87,6 @@ def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(bands, data)
     # The rule the pipeline uses: a pair is new in a group unless an earlier
     # band proposed it; a crowded bucket proposes only its star. 70 bands
     # need two 64-bit words of bucket bits per passage.
-    import dedup.candidates as candidates
-
     row = st.lists(st.integers(0, 2), min_size=bands, max_size=bands)
     keys = np.array(data.draw(st.lists(row, min_size=2, max_size=40)), dtype=np.uint32)  # one row per band
     original = candidates.MAX_BUCKET
@@ -111,17 +110,25 @@ def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(bands, data)
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 2**63 - 1), unique=True), max_size=5), st.data())
-def test_screened_pairs_drop_exactly_the_codes_recorded_before(batches, data):
+@given(
+    st.lists(st.lists(st.integers(0, 2**63 - 1), unique=True), max_size=5),
+    st.sampled_from([1, 2, 3, 16_384]),
+    st.data(),
+)
+def test_screened_pairs_drop_exactly_the_codes_recorded_before(batches, block, data):
     screened, recorded = ScreenedPairs(), set()
-    for batch in batches:
-        again = data.draw(st.sets(st.sampled_from(sorted(recorded)))) if recorded else set()
-        codes = np.array(sorted(set(batch) | again), dtype=np.uint64)
-        kept = screened.drop_known(codes)
-        assert kept.tolist() == sorted(set(codes.tolist()) - recorded)
-        passed = kept[::2]  # some of the new pairs pass the screen
-        screened.add(passed)
-        recorded |= set(passed.tolist())
+    original, candidates._LOOKUP_BLOCK = candidates._LOOKUP_BLOCK, block  # small blocks: many lookups
+    try:
+        for batch in batches:
+            again = data.draw(st.sets(st.sampled_from(sorted(recorded)))) if recorded else set()
+            codes = np.array(sorted(set(batch) | again), dtype=np.uint64)
+            kept = screened.drop_known(codes)
+            assert kept.tolist() == sorted(set(codes.tolist()) - recorded)
+            passed = kept[::2]  # some of the new pairs pass the screen
+            screened.add(passed)
+            recorded |= set(passed.tolist())
+    finally:
+        candidates._LOOKUP_BLOCK = original
 
 
 @settings(max_examples=50, deadline=None)
