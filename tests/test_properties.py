@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup import Settings, find_clusters
-from dedup.render import write_json, write_jsonl
+from dedup.models import Cluster, Member
+from dedup.render import cluster_json, write_json, write_jsonl
 from dedup.shingles import words
 
 from .conftest import write
@@ -78,3 +79,14 @@ def test_an_exact_copy_of_a_long_enough_passage_is_always_clustered_with_it(befo
         return m.start < end and m.end > start
 
     assert any({m.path for m in c.members if inside(m)} == set(where) for c in report.clusters)
+
+
+_numbers = st.integers(0, 2**40)
+_ratios = st.floats(0.0, 1.0) | st.floats(allow_nan=False, allow_infinity=False)
+_members = st.builds(Member, st.text(), _numbers, _numbers, _numbers, _numbers, st.text(), _ratios, _ratios)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.builds(Cluster, _numbers, _numbers, _numbers, _ratios, _ratios, st.text(), st.lists(_members).map(tuple)))
+def test_cluster_json_is_json_dumps_of_its_dict_byte_for_byte(cluster):
+    assert cluster_json(cluster) == json.dumps(cluster.to_dict(), ensure_ascii=False)
