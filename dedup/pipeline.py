@@ -235,12 +235,13 @@ def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Link
     similarity, _ = pair_similarities(sets.span_unions(first, last), np.stack((span_of[:n], span_of[n:]), -1))
     links = np.sort(np.stack((node_of[span_of[:n]], node_of[span_of[n:]]), -1), axis=1)
     keep = links[:, 0] != links[:, 1]
-    links, similarity = links[keep], similarity[keep]
-    order = np.lexsort((-similarity, links[:, 1], links[:, 0]))
-    links, similarity = links[order], similarity[order]
-    first_of_pair = np.ones(len(links), dtype=bool)
-    first_of_pair[1:] = np.any(links[1:] != links[:-1], axis=1)
-    return Links(node_first, node_last, links[first_of_pair], similarity[first_of_pair])
+    # each pair of nodes once, with its best similarity: one sort of codes, not a lexsort
+    codes, similarity = pair_codes(links[keep]), similarity[keep]
+    order = np.argsort(codes)
+    codes, similarity = codes[order], similarity[order]
+    first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1]))) if len(codes) else order[:0]
+    best = np.maximum.reduceat(similarity, first) if len(first) else similarity
+    return Links(node_first, node_last, decode_pairs(codes[first]), best)
 
 
 _TASKS_DONE = itertools.count(1)  # in this process

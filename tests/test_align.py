@@ -74,3 +74,39 @@ def test_aligning_slices_of_whole_documents_gives_the_same_runs(doc_sizes, data,
     pieces = _by_first_document(doc, pairs, parts)
     assert sum(len(p) for p in pieces) == len(pairs)
     assert np.concatenate([align_runs(doc, ordinal, p) for p in pieces]).tolist() == whole.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=6), st.data())
+def test_spans_overlapping_nothing_get_the_nodes_one_loop_over_all_spans_gives(doc_sizes, data):
+    from dedup.align import _merge_overlapping
+
+    doc = np.repeat(np.arange(len(doc_sizes)), doc_sizes)
+    lengths = data.draw(st.lists(st.integers(1, 30), min_size=len(doc), max_size=len(doc)))
+    gaps = data.draw(st.lists(st.integers(0, 2), min_size=len(doc), max_size=len(doc)))
+    start = np.cumsum(np.array(gaps) + lengths) - lengths  # units in reading order, touching or apart
+    end = start + lengths
+    rows = [(f, la) for f in range(len(doc)) for la in range(f, len(doc)) if doc[f] == doc[la]]
+    spans = data.draw(st.lists(st.sampled_from(rows), min_size=1, max_size=12, unique=True))
+    first, last = (np.array(side) for side in zip(*spans))
+
+    node_of, node_first, node_last = merge_spans(doc, first, last, start, end)
+
+    order = np.lexsort((last, first))
+    f, la = first[order], last[order]
+    loop_node_of, _, loop_first, loop_last = _merge_overlapping(
+        doc[f].tolist(), f.tolist(), la.tolist(), start[f].tolist(), end[la].tolist()
+    )
+    assert node_of[order].tolist() == loop_node_of
+    assert node_first.tolist() == loop_first and node_last.tolist() == loop_last
+
+
+def test_a_span_overlapping_an_earlier_one_but_not_its_neighbour_is_still_merged():
+    # A = rows 0-3, B = row 1, C = rows 2-3: C touches B without overlapping it,
+    # but covers half of A, so it joins A's node although B comes between them
+    start, end = np.array([0, 10, 20, 30]), np.array([10, 20, 30, 40])
+    node_of, node_first, node_last = merge_spans(
+        np.zeros(4, np.int64), np.array([0, 1, 2]), np.array([3, 1, 3]), start, end
+    )
+    assert node_of.tolist() == [0, 1, 0]
+    assert node_first.tolist() == [0, 1] and node_last.tolist() == [3, 1]
