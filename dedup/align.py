@@ -80,25 +80,23 @@ def merge_spans(doc: np.ndarray, first: np.ndarray, last: np.ndarray, start: np.
     order = np.lexsort((last, first))
     span_first, span_last = first[order], last[order]
     span_doc, span_start, span_end = doc[span_first], start[span_first], end[span_last]
-    crowded = np.flatnonzero(_overlapping(span_doc, span_start, span_end))
-    node_of_crowded, merged_creator, merged_first, merged_last = _merge_overlapping(
-        span_doc[crowded].tolist(),
-        span_first[crowded].tolist(),
-        span_last[crowded].tolist(),
-        span_start[crowded].tolist(),
-        span_end[crowded].tolist(),
+    shares = _overlapping(span_doc, span_start, span_end)
+    lone, overlapping = np.flatnonzero(~shares), np.flatnonzero(shares)
+    merged_node_of, merged_creator, merged_first, merged_last = _merge_overlapping(
+        span_doc[overlapping].tolist(),
+        span_first[overlapping].tolist(),
+        span_last[overlapping].tolist(),
+        span_start[overlapping].tolist(),
+        span_end[overlapping].tolist(),
     )
-    lone = np.ones(len(order), dtype=bool)
-    lone[crowded] = False
-    lone = np.flatnonzero(lone)
     # nodes numbered by the position of the span that opened them, as one loop over all spans would
-    creator = np.concatenate((lone, crowded[np.array(merged_creator, dtype=np.int64)]))
+    creator = np.concatenate((lone, overlapping[np.array(merged_creator, dtype=np.int64)]))
     rank = np.argsort(creator, kind="stable")
     number = np.empty(len(creator), dtype=np.int64)
     number[rank] = np.arange(len(creator))
     node_of = np.empty(len(order), dtype=np.int64)
     node_of[order[lone]] = number[: len(lone)]
-    node_of[order[crowded]] = number[len(lone) + np.array(node_of_crowded, dtype=np.int64)]
+    node_of[order[overlapping]] = number[len(lone) + np.array(merged_node_of, dtype=np.int64)]
     node_first = np.concatenate((span_first[lone], np.array(merged_first, dtype=np.int64)))[rank]
     node_last = np.concatenate((span_last[lone], np.array(merged_last, dtype=np.int64)))[rank]
     return node_of, node_first, node_last
