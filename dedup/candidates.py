@@ -149,6 +149,7 @@ def band_pairs(band: np.ndarray, buffers: BandBuffers | None = None) -> tuple[np
     first member) when larger than MAX_BUCKET, so mass repeats such as
     boilerplate cannot explode into millions of pairs; the members of such
     crowded buckets are returned too, since not all of their pairs were.
+    `band` may be a strided column: it is copied into the work array anyway.
     """
     n = len(band)
     nothing = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -285,7 +286,7 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     `keys` is a (passages, bands) array from `band_keys`.
     """
     buffers = BandBuffers(len(keys))
-    codes = [band_pairs(np.ascontiguousarray(keys[:, band]), buffers)[0] for band in range(keys.shape[1])]
+    codes = [band_pairs(keys[:, band], buffers)[0] for band in range(keys.shape[1])]
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
     return decode_pairs(distinct(np.concatenate(codes)))

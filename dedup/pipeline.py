@@ -239,8 +239,8 @@ def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Link
     codes, similarity = pair_codes(links[keep]), similarity[keep]
     order = np.argsort(codes)
     codes, similarity = codes[order], similarity[order]
-    first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1]))) if len(codes) else order[:0]
-    best = np.maximum.reduceat(similarity, first) if len(first) else similarity
+    first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))[: len(codes)]
+    best = np.maximum.reduceat(similarity, first) if len(codes) else similarity
     return Links(node_first, node_last, decode_pairs(codes[first]), best)
 
 
@@ -279,9 +279,7 @@ def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int
     keys = band_keys(SHARED["fingerprints"][:, bands.start * rows : bands.stop * rows], len(bands), rows)
     codes, crowded = [], []
     for band in bands:
-        found, members, representatives = band_pairs(
-            np.ascontiguousarray(keys[:, band - bands.start]), SHARED["band_buffers"]
-        )
+        found, members, representatives = band_pairs(keys[:, band - bands.start], SHARED["band_buffers"])
         codes.append(found)
         if len(members):
             crowded.append((band, members, representatives))
@@ -316,16 +314,20 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, np.ndarray, int, int
     started = time.perf_counter()
     sets = SHARED["sets"]
     pairs = decode_pairs(task.codes)
-    pieces = [_screened(pairs[lo : lo + _SCREEN_PAIRS], task) for lo in range(0, len(pairs), _SCREEN_PAIRS)]
-    worth = np.concatenate([at + lo for (at, _), lo in zip(pieces, range(0, len(pairs), _SCREEN_PAIRS))])
+    worth, candidates = [np.zeros(0, dtype=np.int64)], 0
+    for lo in range(0, len(pairs), _SCREEN_PAIRS):
+        at, new = _screened(pairs[lo : lo + _SCREEN_PAIRS], task)
+        worth.append(at + lo)
+        candidates += new
+    worth = np.concatenate(worth)
     compared = pairs[worth]
     jaccard, containment = pair_similarities(sets, compared)
     sizes = sets.sizes()
     small = np.minimum(sizes[compared[:, 0]], sizes[compared[:, 1]])
     contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
     verified = (jaccard >= task.threshold) | contained
-    found, passed, candidates = compared[verified], task.codes[worth], sum(new for _, new in pieces)
-    del pairs, pieces, jaccard, containment, small, contained, verified
+    found, passed = compared[verified], task.codes[worth]
+    del pairs, worth, jaccard, containment, small, contained, verified
     if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
         return_freed_memory()
     return found, passed, candidates, len(compared), time.perf_counter() - started
