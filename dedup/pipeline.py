@@ -12,13 +12,13 @@ the end, so memory follows the number of passages, not the size of the input.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import itertools
 import mmap
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -182,21 +182,13 @@ def _scan_all(
     batches = _batches(paths, sizes, parts=4 * jobs if jobs > 1 else 1)
     done = 0
     progress("reading", 0, len(paths))
-    if jobs > 1 and len(batches) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(
-                scan_batch, batches, itertools.repeat(settings), itertools.repeat(bands), itertools.repeat(rows)
-            )
-            for batch, result in zip(batches, results):
-                done += len(batch)
-                progress("reading", done, len(paths))
-                yield result
-        return
-    for batch in batches:
-        result = scan_batch(batch, settings, bands, rows)
-        done += len(batch)
-        progress("reading", done, len(paths))
-        yield result
+    parallel = jobs > 1 and len(batches) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES
+    with forked_pool({}, jobs if parallel else 1) as pool_map:
+        scan = functools.partial(scan_batch, settings=settings, bands=bands, rows=rows)
+        for batch, result in zip(batches, pool_map(scan, batches)):
+            done += len(batch)
+            progress("reading", done, len(paths))
+            yield result
 
 
 def _params(settings: Settings, bands: int, rows: int) -> dict:

@@ -1,0 +1,77 @@
+"""Forked pools hand items and results through shared slots without changing them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup import workers
+from dedup.workers import SHARED, forked_pool
+
+
+def _rows_times(item: tuple[int, np.ndarray]) -> dict:
+    """A result with arrays of several types and sizes, and plain values beside them."""
+    number, values = item
+    return {
+        "number": number,
+        "scaled": values * SHARED["factor"],
+        "codes": np.arange(number * 1000, dtype=np.uint64),
+        "strided": np.arange(20, dtype=np.int32)[::2],
+        "text": f"item {number}",
+    }
+
+
+def _items(count: int) -> list[tuple[int, np.ndarray]]:
+    rng = np.random.default_rng(7)
+    return [(n, rng.integers(0, 1000, size=(n * 37, 3))) for n in range(count)]
+
+
+def _check(results: list[dict], items: list[tuple[int, np.ndarray]], factor: int) -> None:
+    assert len(results) == len(items)
+    for result, (number, values) in zip(results, items):
+        assert result["number"] == number and result["text"] == f"item {number}"
+        assert np.array_equal(result["scaled"], values * factor)
+        assert np.array_equal(result["codes"], np.arange(number * 1000, dtype=np.uint64))
+        assert result["codes"].dtype == np.uint64
+        assert np.array_equal(result["strided"], np.arange(0, 20, 2, dtype=np.int32))
+        result["scaled"][...] = 0  # writable, and its own memory: the slots are closed by now
+
+
+@pytest.mark.parametrize(("slot_bytes", "through_slots"), [(64, 1), (1 << 16, 8), (1 << 20, 30)])
+def test_results_come_back_whole_and_in_order(monkeypatch, slot_bytes, through_slots):
+    """Through slots large enough for every result, for some (the rest go
+    through the pipe), or only for the empty ones."""
+    monkeypatch.setattr(workers._Slots, "SLOT_BYTES", slot_bytes)
+    unpacked = []
+    unpack = workers._Slots.unpack
+    monkeypatch.setattr(workers._Slots, "unpack", lambda self, packed: unpacked.append(packed) or unpack(self, packed))
+    items = _items(30)
+    with forked_pool({"factor": 3}, 2) as pool_map:
+        results = list(pool_map(_rows_times, items))
+    _check(results, items, 3)
+    assert sum(spans is not None for _, spans in unpacked) == through_slots
+
+
+def _first_number(result: dict) -> tuple[int, np.ndarray]:
+    return result["number"], result["scaled"][:5]
+
+
+def test_two_maps_at_once_share_the_slots():
+    """One map feeding another keeps up to twice as many tasks in flight:
+    a task that finds every slot taken goes through the pipe."""
+    items = _items(40)
+    with forked_pool({"factor": 2}, 2) as pool_map:
+        firsts = list(pool_map(_first_number, pool_map(_rows_times, items)))
+        assert len(workers._SLOTS[0].free) == 8  # every slot handed back
+    assert [n for n, _ in firsts] == list(range(40))
+    for (_, head), (_, values) in zip(firsts, items):
+        assert np.array_equal(head, (values * 2)[:5])
+
+
+def test_one_job_maps_in_this_process():
+    items = _items(5)
+    with forked_pool({"factor": 5}, 1) as pool_map:
+        assert pool_map is map
+        results = list(pool_map(_rows_times, items))
+    _check(results, items, 5)
+    assert SHARED == {}
