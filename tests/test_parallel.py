@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import dedup.pipeline as pipeline
 from dedup import Settings, find_clusters
 from dedup.cli import cli
-from dedup.passages import MAX_UNIT_CHARS, split_units
+from dedup.passages import MAX_UNIT_CHARS, UnitTable, split_units
 from dedup.render import write_json
 
 from .conftest import EXAMPLES, SEEDS, needs_seeds
@@ -27,13 +27,15 @@ def as_json(report) -> dict:
     return data
 
 
-@pytest.fixture
-def small_batches(monkeypatch):
-    """Batches of a few files and a pool even for tiny inputs, so --jobs really splits the work."""
-    monkeypatch.setattr(pipeline, "_BATCH_BYTES", 4096)
+@pytest.fixture(params=["measured", "counted"])
+def small_batches(monkeypatch, request):
+    """Batches of a few files, read a few KB at a time, and a pool even for
+    tiny inputs, so --jobs really splits the work; batches made from the
+    files' sizes, or by count as for many files."""
+    monkeypatch.setattr(pipeline, "_WINDOW_CHARS", 4096)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(pipeline, "_SHINGLE_CHARS", 2000)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 1 if request.param == "counted" else 10**6)
 
 
 @needs_seeds
@@ -83,6 +85,30 @@ def test_shingling_in_chunks_gives_the_same_sets(monkeypatch, tmp_path):
     whole = as_json(find_clusters([str(tmp_path)]))
     monkeypatch.setattr(pipeline, "_SHINGLE_CHARS", 50)
     assert as_json(find_clusters([str(tmp_path)])) == whole
+
+
+def test_a_batch_read_a_window_at_a_time_gives_the_same_arrays(monkeypatch, tmp_path):
+    from .conftest import write
+
+    paths = []
+    for i in range(12):
+        text = f"Story {i} opens on its own line.\n\n" + f"Paragraph {i} of the story goes on a while. " * (i + 1)
+        paths.append(str(write(tmp_path, f"{i:02}.txt", text)))
+    paths.insert(5, str(write(tmp_path, "05b.txt", b"\x00\x01binary")))
+    settings = Settings(min_words=3)
+    whole = pipeline.scan_batch(paths, settings, 64, 2)
+    monkeypatch.setattr(pipeline, "_WINDOW_CHARS", 300)
+    windowed = pipeline.scan_batch(paths, settings, 64, 2)
+    assert windowed.paths == whole.paths and len(whole.paths) == 12
+    assert windowed.encodings == whole.encodings
+    assert windowed.errors == whole.errors and [e.path for e in whole.errors] == [paths[5]]
+    for name in UnitTable.COLUMNS:
+        assert np.array_equal(getattr(windowed.units, name), getattr(whole.units, name))
+    assert np.array_equal(windowed.sets.values, whole.sets.values)
+    assert np.array_equal(windowed.sets.indptr, whole.sets.indptr)
+    assert np.array_equal(windowed.fingerprints, whole.fingerprints)
+    assert (windowed.characters, windowed.short_units) == (whole.characters, whole.short_units)
+    assert whole.units.doc.max() == 11
 
 
 def test_signature_prefix_equals_the_first_columns():
