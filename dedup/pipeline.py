@@ -53,7 +53,7 @@ Progress = Callable[[str, int, int], None]
 MAX_GAP = 1
 MIN_CONTAINED_SHINGLES = 8
 _WINDOW_CHARS = 4 << 20
-_BATCH_FILES = 4096
+_FIRST_GUESS_CHARS = 16 << 10  # per file, until some are read
 _SHINGLE_CHARS = 1 << 20
 PARALLEL_MIN_BYTES = 4 << 20
 PARALLEL_MIN_FILES = 2000
@@ -211,20 +211,20 @@ def _size(path: str) -> int:
         return 0
 
 
-def _batches(paths: list[str], jobs: int) -> tuple[list[list[str]], bool]:
+def _batches(paths: list[str], jobs: int, read: dict[str, int]) -> tuple[Iterable[list[str]], bool]:
     """The scan's tasks (consecutive runs of paths), and whether they are
     worth running on `jobs` processes.
 
-    Many files are batched by count without measuring them (their sizes
-    took 0.24 s of the parent's time at 100 MB, 111,238 files, before any
-    worker could start; `scan_batch` bounds its memory itself). A few files
-    are measured, so that a few large ones are spread over the workers and a
-    few small ones do not start a pool.
+    Many files are batched by count, without measuring them: their sizes
+    took 0.24 s of the parent's time at 100 MB (111,238 files) before any
+    worker could start. The count is estimated from the files already
+    `read` (kept up to date by the caller). A few files are measured, so
+    that a few large ones are spread over the workers and a few small ones
+    do not start a pool.
     """
     parts = 4 * jobs if jobs > 1 else 1
     if len(paths) >= PARALLEL_MIN_FILES:
-        count = min(_BATCH_FILES, -(-len(paths) // parts))
-        return [paths[first : first + count] for first in range(0, len(paths), count)], jobs > 1
+        return _counted_batches(paths, parts, read), jobs > 1
     sizes = [_size(path) for path in paths]
     limit = max(1 << 16, min(_WINDOW_CHARS, sum(sizes) // parts))
     batches: list[list[str]] = []
@@ -241,19 +241,31 @@ def _batches(paths: list[str], jobs: int) -> tuple[list[list[str]], bool]:
     return batches, jobs > 1 and len(batches) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES
 
 
+def _counted_batches(paths: list[str], parts: int, read: dict[str, int]) -> Iterator[list[str]]:
+    """Consecutive runs of paths of about _WINDOW_CHARS characters each, as
+    far as the files read so far tell (`read`: files and characters), and
+    at least `parts` of them."""
+    first, most = 0, max(1, len(paths) // parts)
+    while first < len(paths):
+        mean = read["characters"] / read["files"] if read["files"] else _FIRST_GUESS_CHARS
+        count = min(most, max(1, int(_WINDOW_CHARS // max(mean, 1))))
+        yield paths[first : first + count]
+        first += count
+
+
 def _scan_all(
     paths: list[str], settings: Settings, bands: int, rows: int, jobs: int, progress: Progress
 ) -> Iterator[Batch]:
     """scan_batch over every batch, in order, on `jobs` processes."""
-    batches, parallel = _batches(paths, jobs)
-    done = 0
+    read = {"files": 0, "characters": 0}
+    batches, parallel = _batches(paths, jobs, read)
     progress("reading", 0, len(paths))
     with forked_pool({}, jobs if parallel else 1) as pool_map:
-        scan = functools.partial(scan_batch, settings=settings, bands=bands, rows=rows)
-        for batch, result in zip(batches, pool_map(scan, batches)):
-            done += len(batch)
-            progress("reading", done, len(paths))
-            yield result
+        for batch in pool_map(functools.partial(scan_batch, settings=settings, bands=bands, rows=rows), batches):
+            read["files"] += len(batch.paths) + len(batch.errors)
+            read["characters"] += batch.characters
+            progress("reading", read["files"], len(paths))
+            yield batch
 
 
 def _params(settings: Settings, bands: int, rows: int) -> dict:

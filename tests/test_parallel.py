@@ -111,6 +111,24 @@ def test_a_batch_read_a_window_at_a_time_gives_the_same_arrays(monkeypatch, tmp_
     assert whole.units.doc.max() == 11
 
 
+def test_many_files_are_batched_by_the_mean_size_of_those_read_so_far(monkeypatch):
+    monkeypatch.setattr(pipeline, "_WINDOW_CHARS", 1000)
+    monkeypatch.setattr(pipeline, "_FIRST_GUESS_CHARS", 100)
+    paths = [f"{i}.txt" for i in range(500)]
+    read = {"files": 0, "characters": 0}
+    batches = []
+    for batch in pipeline._counted_batches(paths, 4, read):
+        batches.append(batch)
+        read["files"] += len(batch)
+        read["characters"] += 50 * len(batch) if len(batches) < 3 else 500 * len(batch)
+    assert [path for batch in batches for path in batch] == paths
+    sizes = [len(batch) for batch in batches]
+    assert sizes[:4] == [10, 20, 20, 4]  # the guess, a mean of 50 characters a file, then of 11,500 / 50
+    assert sizes[-1] == 2
+    tiny = {"files": 1000, "characters": 1000}  # files of one character: at least 4 batches all the same
+    assert [len(batch) for batch in pipeline._counted_batches(paths, 4, tiny)] == [125] * 4
+
+
 def test_signature_prefix_equals_the_first_columns():
     from dedup.shingles import shingle_sets
     from dedup.signatures import minhash_signatures
