@@ -78,12 +78,12 @@ class _Slots:
     Through the pool's pipes, arrays are pickled, written and read in 64 KB
     pieces and copied three more times on the way: 2.5-3.5 s of the
     parent's time per GB, measured here, against about 1 s per GB copied
-    through shared memory. Items and results are pickled with their arrays
-    out of band (protocol 5); the arrays go into the task's slot and only
-    the rest of the pickle goes through the pipe. What does not fit goes
-    through the pipe whole, as does a task that finds every slot taken.
-    Arrays are copied out of a slot as they are unpacked, so nothing keeps
-    pointing into it once the slot is handed to another task.
+    through shared memory. Items and results are pickled into the task's
+    slot, their arrays out of band (protocol 5) so that they are copied
+    once, not pickled; only where the pieces lie goes through the pipe.
+    What does not fit goes through the pipe whole, as does a task that finds
+    every slot taken. Everything is copied out of a slot as it is unpacked,
+    so nothing keeps pointing into it once the slot is handed to another task.
     """
 
     SLOT_BYTES = 128 << 20  # address space; only the pages a task writes are used
@@ -103,12 +103,14 @@ class _Slots:
         return self.free.pop() if self.free else None
 
     def pack(self, value: object, slot: int | None) -> tuple:
-        """`value`'s arrays written into the slot, and the rest pickled."""
+        """`value` pickled into the slot (its arrays out of band, each in
+        its own place), and where each piece is; or `value` itself, to go
+        through the pipe, if there is no slot or it does not fit."""
         if slot is None:
             return value, None
         buffers: list[pickle.PickleBuffer] = []
         data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
-        views = [buffer.raw() for buffer in buffers]
+        views = [memoryview(data)] + [buffer.raw() for buffer in buffers]
         spans, offset = [], slot * self.SLOT_BYTES
         for view in views:
             spans.append((offset, view.nbytes))
@@ -117,15 +119,15 @@ class _Slots:
             return value, None
         for (start, size), view in zip(spans, views):
             self.memory[start : start + size] = view
-        return data, spans
+        return None, spans
 
     def unpack(self, packed: tuple) -> object:
-        """The value `pack` packed, its arrays copied out of the slot."""
-        data, spans = packed
+        """The value `pack` packed, copied out of the slot."""
+        value, spans = packed
         if spans is None:
-            return data
+            return value
         with memoryview(self.memory) as memory:
-            buffers = [bytearray(memory[start : start + size]) for start, size in spans]
+            data, *buffers = [bytearray(memory[start : start + size]) for start, size in spans]
         return pickle.loads(data, buffers=buffers)
 
     def receive(self, task: Future, slot: int | None) -> object:

@@ -37,10 +37,10 @@ def _check(results: list[dict], items: list[tuple[int, np.ndarray]], factor: int
         result["scaled"][...] = 0  # writable, and its own memory: the slots are closed by now
 
 
-@pytest.mark.parametrize(("slot_bytes", "through_slots"), [(64, 1), (1 << 16, 8), (1 << 20, 30)])
+@pytest.mark.parametrize(("slot_bytes", "through_slots"), [(64, 0), (1 << 16, 8), (1 << 20, 30)])
 def test_results_come_back_whole_and_in_order(monkeypatch, slot_bytes, through_slots):
     """Through slots large enough for every result, for some (the rest go
-    through the pipe), or only for the empty ones."""
+    through the pipe), or for none."""
     monkeypatch.setattr(workers._Slots, "SLOT_BYTES", slot_bytes)
     unpacked = []
     unpack = workers._Slots.unpack
