@@ -87,16 +87,23 @@ class _Slots:
     """
 
     SLOT_BYTES = 128 << 20  # address space; only the pages a task writes are used
+    TOTAL_BYTES = 4 << 30  # on many cores, smaller slots
 
     def __init__(self, slots: int):
-        self.free = list(range(slots))
-        self.memory = mmap.mmap(-1, slots * self.SLOT_BYTES)
+        self.size = min(self.SLOT_BYTES, self.TOTAL_BYTES // slots)
+        flags = getattr(mmap, "MAP_SHARED", 0) | getattr(mmap, "MAP_NORESERVE", 0)
+        try:
+            self.memory: mmap.mmap | None = mmap.mmap(-1, slots * self.size, flags=flags)
+            self.free = list(range(slots))
+        except OSError:  # no room for the map: everything goes through the pipes
+            self.memory, self.free = None, []
 
     def __enter__(self) -> _Slots:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.memory.close()
+        if self.memory is not None:
+            self.memory.close()
 
     def take(self) -> int | None:
         """In the parent: a free slot for the next task, if there is one."""
@@ -111,11 +118,11 @@ class _Slots:
         buffers: list[pickle.PickleBuffer] = []
         data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
         views = [memoryview(data)] + [buffer.raw() for buffer in buffers]
-        spans, offset = [], slot * self.SLOT_BYTES
+        spans, offset = [], slot * self.size
         for view in views:
             spans.append((offset, view.nbytes))
             offset += -(-view.nbytes // 64) * 64
-        if offset > (slot + 1) * self.SLOT_BYTES:
+        if offset > (slot + 1) * self.size:
             return value, None
         for (start, size), view in zip(spans, views):
             self.memory[start : start + size] = view

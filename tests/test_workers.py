@@ -75,3 +75,22 @@ def test_one_job_maps_in_this_process():
         results = list(pool_map(_rows_times, items))
     _check(results, items, 5)
     assert SHARED == {}
+
+
+def test_without_room_for_slots_everything_goes_through_the_pipes(monkeypatch):
+    def no_room(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(workers.mmap, "mmap", no_room)
+    items = _items(10)
+    with forked_pool({"factor": 4}, 2) as pool_map:
+        assert workers._SLOTS[0].free == []
+        results = list(pool_map(_rows_times, items))
+    _check(results, items, 4)
+
+
+def test_many_cores_share_a_bounded_map(monkeypatch):
+    monkeypatch.setattr(workers._Slots, "TOTAL_BYTES", 1 << 20)
+    slots = workers._Slots(64)
+    with slots:
+        assert slots.size == (1 << 20) // 64 and len(slots.memory) == 1 << 20
