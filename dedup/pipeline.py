@@ -117,7 +117,7 @@ def _read_windows(
     _WINDOW_CHARS characters, each with the files that could not be read."""
     documents: list[Document] = []
     errors: list[FileError] = []
-    size, windows = 0, 0
+    size, yielded = 0, False
     for path in paths:
         try:
             with _timed(timings, "read"):
@@ -129,8 +129,8 @@ def _read_windows(
         size += len(document.text)
         if size >= _WINDOW_CHARS:
             yield documents, errors
-            documents, errors, size, windows = [], [], 0, windows + 1
-    if documents or errors or not windows:
+            documents, errors, size, yielded = [], [], 0, True
+    if documents or errors or not yielded:  # an empty batch is one empty window
         yield documents, errors
 
 

@@ -2,11 +2,10 @@
 
 A stage puts its large inputs (fingerprints, shingle sets, the report) in
 `SHARED` through `forked_pool`; workers forked then read them through
-copy-on-write memory, so only small task descriptions cross process
-boundaries, and the functions they run stay plain functions of their
-arguments and of what they were handed. Large results (a batch's arrays, a
-band group's candidates) and large task items go through shared memory too:
-see `_Slots`.
+copy-on-write memory, and the functions they run stay plain functions of
+their arguments and of what they were handed. Task items and results (a
+batch's arrays, a band group's candidates) cross over through shared memory
+too, not through the pool's pipes: see `_Slots`.
 """
 
 from __future__ import annotations
@@ -35,8 +34,9 @@ def forked_pool(shared: dict, jobs: int) -> Iterator[Callable]:
     for one job, or where fork is not available).
 
     At most 2 * jobs items are in flight, so a generator of large items is
-    never held whole in memory; each has one of the `_Slots` for its arrays
-    (two maps at once, one feeding the other, need 4 * jobs).
+    never held whole in memory; each goes to its worker and comes back
+    through one of the `_Slots` (two maps at once, one feeding the other,
+    need 4 * jobs of them).
     """
 
     SHARED.update(shared)
@@ -72,8 +72,7 @@ def _run_in_slot(fn: Callable, item: tuple, slot: int | None) -> tuple:
 
 class _Slots:
     """Shared memory, mapped before the workers are forked, through which
-    each in-flight task's arrays go to its worker and its result's arrays
-    come back.
+    each in-flight task's item goes to its worker and its result comes back.
 
     Through the pool's pipes, arrays are pickled, written and read in 64 KB
     pieces and copied three more times on the way: 2.5-3.5 s of the
