@@ -50,7 +50,8 @@ from dedup.candidates import (  # noqa: E402
     screen_pairs,
 )
 from dedup.passages import split_paragraphs, split_sentences  # noqa: E402
-from dedup.pipeline import MIN_CONTAINED_SHINGLES, scan_batch  # noqa: E402
+from dedup.pipeline import MIN_CONTAINED_SHINGLES  # noqa: E402
+from dedup.scan import scan_batch  # noqa: E402
 from dedup.shingles import words  # noqa: E402
 
 KINDS = [

@@ -1,10 +1,10 @@
 """`find_clusters`: the one place where the stages are chained.
 
 read files -> units (sentences, paragraphs or documents) -> shingles ->
-signatures -> fingerprints (per batch of documents) -> candidate pairs ->
-verified pairs -> aligned passages -> nodes -> clusters -> member text.
+signatures -> fingerprints (per batch of documents, see scan.py) -> candidate
+pairs -> verified pairs -> aligned passages -> nodes -> clusters -> member text.
 
-The per-batch stage keeps only compact arrays (offsets, shingle sets, band
+The scan keeps only compact arrays (offsets, shingle sets, band
 fingerprints), never the documents' text; member text is re-read from the files at
 the end, so memory follows the number of passages, not the size of the input.
 """
@@ -12,19 +12,18 @@ the end, so memory follows the number of passages, not the size of the input.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import itertools
 import mmap
-import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from . import workers
 from .align import align_runs, merge_spans
-from .arrays import GrowingArray, decode_pairs, distinct, distinct_pairs, pair_codes
+from .arrays import decode_pairs, distinct, distinct_pairs, pair_codes
 from .candidates import (
     SCREEN_RECALL,
     BandBuffers,
@@ -40,232 +39,21 @@ from .candidates import (
 )
 from .clusters import Group, group_links
 from .models import Cluster, FileError, Member, Report, Settings
-from .passages import UnitTable, split_documents
-from .shingles import SHINGLE_HASH, ShingleSets, shingle_sets
-from .signatures import SCHEME, fingerprints, minhash_fingerprints
-from .sources import Document, UnreadableFile, find_files, read_document, read_text
+from .passages import UnitTable
+from .scan import BatchTable, Progress, scan_all, timed
+from .shingles import SHINGLE_HASH, ShingleSets
+from .signatures import SCHEME, fingerprints
+from .sources import find_files, read_text
 from .verify import pair_similarities
 from .workers import SHARED, forked_pool, return_freed_memory
 
-__all__ = ["MAX_GAP", "MIN_CONTAINED_SHINGLES", "Progress", "find_clusters", "scan_batch"]
+__all__ = ["MAX_GAP", "MIN_CONTAINED_SHINGLES", "Progress", "find_clusters"]
 
-Progress = Callable[[str, int, int], None]
 MAX_GAP = 1
 MIN_CONTAINED_SHINGLES = 8
-_WINDOW_CHARS = 4 << 20
-_FIRST_GUESS_CHARS = 1 << 20  # per file until some are read: the first batches stay small even if files are large
-_SHINGLE_CHARS = 1 << 20
-PARALLEL_MIN_BYTES = 4 << 20
-PARALLEL_MIN_FILES = 2000
 _GROUP_UNITS = 16_000_000
 _PIECE_PAIRS = 100_000
 _SCREEN_PAIRS = 16_000
-
-
-@dataclass
-class Batch:
-    """Everything later stages need from a batch of documents, as arrays."""
-
-    paths: list[str]
-    encodings: list[str]
-    errors: list[FileError]
-    units: UnitTable
-    sets: ShingleSets
-    fingerprints: np.ndarray
-    short_units: int
-    characters: int
-    timings: dict[str, float]
-
-
-@contextlib.contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
-
-
-def _chunks(texts: list[str], max_chars: int) -> Iterator[list[str]]:
-    """Consecutive runs of texts of about `max_chars` characters in all."""
-    first, size = 0, 0
-    for i, text in enumerate(texts):
-        size += len(text)
-        if size >= max_chars:
-            yield texts[first : i + 1]
-            first, size = i + 1, 0
-    if first < len(texts) or not texts:
-        yield texts[first:]
-
-
-def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) -> Batch:
-    """Read, split, shingle and sign one batch of files.
-
-    A pure function of its arguments (it only reads the files), so batches can
-    run in any process, or on any machine, and be concatenated in order.
-    Files are taken about _WINDOW_CHARS characters of text at a time, and
-    units shingled a million characters at a time, so neither a batch of
-    large files nor one huge file turns into one huge list of words.
-    """
-    timings: dict[str, float] = {}
-    windows = _read_windows(paths, settings.encoding, timings)
-    return _joined([_scan_documents(*window, settings, bands, rows, timings) for window in windows], timings)
-
-
-def _read_windows(
-    paths: Sequence[str], encoding: str | None, timings: dict[str, float]
-) -> Iterator[tuple[list[Document], list[FileError]]]:
-    """The files read and decoded, in consecutive windows of about
-    _WINDOW_CHARS characters, each with the files that could not be read."""
-    documents: list[Document] = []
-    errors: list[FileError] = []
-    size, yielded = 0, False
-    for path in paths:
-        try:
-            with _timed(timings, "read"):
-                document = read_document(path, encoding)
-        except UnreadableFile as e:
-            errors.append(FileError(path, str(e)))
-            continue
-        documents.append(document)
-        size += len(document.text)
-        if size >= _WINDOW_CHARS:
-            yield documents, errors
-            documents, errors, size, yielded = [], [], 0, True
-    if documents or errors or not yielded:  # an empty batch is one empty window
-        yield documents, errors
-
-
-def _scan_documents(
-    documents: list[Document],
-    errors: list[FileError],
-    settings: Settings,
-    bands: int,
-    rows: int,
-    timings: dict[str, float],
-) -> Batch:
-    """Split, shingle and sign documents already read (the list is emptied,
-    so that their text can go as soon as it is cut into units)."""
-    paths = [document.path for document in documents]
-    encodings = [document.encoding for document in documents]
-    texts = [document.text for document in documents]
-    documents.clear()
-    characters = sum(map(len, texts))
-    with _timed(timings, "split"):
-        table = split_documents(texts, settings.unit, settings.min_words)
-        doc, start, end = table.doc.tolist(), table.start.tolist(), table.end.tolist()
-        units = [texts[d][a:b] for d, a, b in zip(doc, start, end)]
-    del texts, doc, start, end
-    parts, prints, kept = [], [], []
-    offset = 0
-    for chunk in _chunks(units, _SHINGLE_CHARS):
-        with _timed(timings, "shingle"):
-            sets = shingle_sets(chunk, settings.shingle_size)
-            keep = np.flatnonzero(sets.word_counts >= settings.min_words)
-            sets = sets.take(keep)
-        with _timed(timings, "signatures"):
-            prints.append(minhash_fingerprints(sets, settings.num_perm, settings.seed, bands * rows, rows))
-        parts.append(sets)
-        kept.append(keep + offset)
-        offset += len(chunk)
-    keep = np.concatenate(kept)
-    return Batch(
-        paths,
-        encodings,
-        errors,
-        table.take(keep),
-        ShingleSets.concat(parts),
-        np.concatenate(prints) if prints else fingerprints(np.zeros((0, bands * rows)), rows),
-        short_units=len(units) - len(keep),
-        characters=characters,
-        timings=timings,
-    )
-
-
-def _joined(parts: list[Batch], timings: dict[str, float]) -> Batch:
-    """Consecutive batches as one (their units numbering documents from the first part's)."""
-    if len(parts) == 1:
-        return parts[0]
-    shifts = np.cumsum([0] + [len(part.paths) for part in parts[:-1]]).tolist()
-    columns = [
-        np.concatenate(
-            [getattr(part.units, name) + (shift if name == "doc" else 0) for part, shift in zip(parts, shifts)]
-        )
-        for name in UnitTable.COLUMNS
-    ]
-    return Batch(
-        [path for part in parts for path in part.paths],
-        [encoding for part in parts for encoding in part.encodings],
-        [error for part in parts for error in part.errors],
-        UnitTable(*columns),
-        ShingleSets.concat([part.sets for part in parts]),
-        np.concatenate([part.fingerprints for part in parts]),
-        short_units=sum(part.short_units for part in parts),
-        characters=sum(part.characters for part in parts),
-        timings=timings,
-    )
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
-
-
-def _batches(paths: list[str], jobs: int, read: dict[str, int]) -> tuple[Iterable[list[str]], bool]:
-    """The scan's tasks (consecutive runs of paths), and whether they are
-    worth running on `jobs` processes.
-
-    Many files are batched by count, without measuring them: their sizes
-    took 0.24 s of the parent's time at 100 MB (111,238 files) before any
-    worker could start. The count is estimated from the files already
-    `read` (kept up to date by the caller). A few files are measured, so
-    that a few large ones are spread over the workers and a few small ones
-    do not start a pool.
-    """
-    parts = 4 * jobs if jobs > 1 else 1
-    if len(paths) >= PARALLEL_MIN_FILES:
-        return _counted_batches(paths, parts, read), jobs > 1
-    sizes = [_size(path) for path in paths]
-    limit = max(1 << 16, min(_WINDOW_CHARS, sum(sizes) // parts))
-    batches: list[list[str]] = []
-    batch: list[str] = []
-    size = 0
-    for path, file_size in zip(paths, sizes):
-        batch.append(path)
-        size += file_size
-        if size >= limit:
-            batches.append(batch)
-            batch, size = [], 0
-    if batch:
-        batches.append(batch)
-    return batches, jobs > 1 and len(batches) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES
-
-
-def _counted_batches(paths: list[str], parts: int, read: dict[str, int]) -> Iterator[list[str]]:
-    """Consecutive runs of paths of about _WINDOW_CHARS characters each, as
-    far as the files read so far tell (`read`: files and characters), and
-    at least `parts` of them."""
-    first, most = 0, max(1, len(paths) // parts)
-    while first < len(paths):
-        mean = read["characters"] / read["files"] if read["files"] else _FIRST_GUESS_CHARS
-        count = min(most, max(1, int(_WINDOW_CHARS // max(mean, 1))))
-        yield paths[first : first + count]
-        first += count
-
-
-def _scan_all(
-    paths: list[str], settings: Settings, bands: int, rows: int, jobs: int, progress: Progress
-) -> Iterator[Batch]:
-    """scan_batch over every batch, in order, on `jobs` processes."""
-    read = {"files": 0, "characters": 0}
-    batches, parallel = _batches(paths, jobs, read)
-    progress("reading", 0, len(paths))
-    with forked_pool({}, jobs if parallel else 1) as pool_map:
-        for batch in pool_map(functools.partial(scan_batch, settings=settings, bands=bands, rows=rows), batches):
-            read["files"] += len(batch.paths) + len(batch.errors)
-            read["characters"] += batch.characters
-            progress("reading", read["files"], len(paths))
-            yield batch
 
 
 def _params(settings: Settings, bands: int, rows: int) -> dict:
@@ -458,7 +246,7 @@ def _compare(
                 for piece in np.array_split(codes, max(1, len(codes) // _PIECE_PAIRS)) if len(codes) else []:
                     yield _Comparison(piece, first_band, settings.threshold, settings.containment)
 
-        with _timed(timings, "compare (wall)"):
+        with timed(timings, "compare (wall)"):
             for pairs, passed, new, checked, seconds in pool_map(_compare_shared, tasks()):
                 kept.append(pairs)
                 screened.add(passed)
@@ -466,7 +254,7 @@ def _compare(
                 compared += checked
                 timings["verify"] += seconds
         verified = distinct_pairs(np.concatenate(kept)) if kept else np.zeros((0, 2), np.int64)
-        with _timed(timings, "align"):
+        with timed(timings, "align"):
             pieces = _by_first_document(units.doc, verified, 8 * jobs) if len(verified) else []
             runs = list(pool_map(_runs_of_shared, pieces))
             runs = np.concatenate(runs) if runs else np.zeros((0, 4), dtype=np.int64)
@@ -493,14 +281,14 @@ def find_clusters(
     timings: dict[str, float] = {}
     bands, rows = choose_bands(settings.candidate_threshold, settings.num_perm)
     include = () if settings.all_files else settings.include
-    with _timed(timings, "walk"):
+    with timed(timings, "walk"):
         paths, walk_failures = find_files(inputs, include, settings.exclude, settings.hidden)
     errors = [FileError(path, reason) for path, reason in walk_failures]
 
-    tables = _Tables(fingerprints(np.zeros((0, bands * rows), dtype=np.uint32), rows))
-    with _timed(timings, "scan (wall)"):
-        for batch in _scan_all(paths, settings, bands, rows, jobs, report_progress):
-            with _timed(timings, "join batches"):
+    tables = BatchTable(fingerprints(np.zeros((0, bands * rows), dtype=np.uint32), rows))
+    with timed(timings, "scan (wall)"):
+        for batch in scan_all(paths, settings, bands, rows, jobs, report_progress):
+            with timed(timings, "join batches"):
                 tables.add(batch)
     return_freed_memory()
     for stage, seconds in tables.timings.items():
@@ -516,18 +304,18 @@ def find_clusters(
     del tables  # so that `del prints` below hands back the fingerprints' memory
 
     report_progress("comparing", 0, 1)
-    jobs = jobs if characters >= PARALLEL_MIN_BYTES else 1
+    jobs = jobs if characters >= workers.PARALLEL_MIN_BYTES else 1
     verified_pairs, runs, candidate_count, compared_count = _compare(
         units, sets, prints, settings, bands, rows, jobs, timings
     )
     del prints
-    with _timed(timings, "align"):
+    with timed(timings, "align"):
         graph = link_passages(units, sets, runs)
-    with _timed(timings, "cluster"):
+    with timed(timings, "cluster"):
         groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
         groups = _filter_groups(groups, units.doc[graph.node_first], settings)
     report_progress("comparing", 1, 1)
-    with _timed(timings, "member text"):
+    with timed(timings, "member text"):
         clusters = _build_clusters(groups, graph, units, sets, doc_paths, doc_encodings, errors, jobs)
     stats = {
         "files": len(doc_paths),
@@ -544,45 +332,6 @@ def find_clusters(
         "seconds": round(time.perf_counter() - started, 3),
     }
     return Report(_params(settings, bands, rows), stats, clusters, errors, timings)
-
-
-class _Tables:
-    """The batches' arrays joined into one table, a batch at a time as they
-    arrive (so, on many cores, while later batches are still being scanned),
-    with their files' paths, encodings and errors."""
-
-    def __init__(self, no_prints: np.ndarray):
-        """`no_prints`: the fingerprints of no passages, to take their type and width from."""
-        self.columns = {name: GrowingArray(np.int64) for name in UnitTable.COLUMNS}
-        self.values, self.sizes, self.counts = GrowingArray(np.uint32), GrowingArray(np.int64), GrowingArray(np.int64)
-        self.prints = GrowingArray(no_prints.dtype, width=no_prints.shape[1])
-        self.paths: list[str] = []
-        self.encodings: list[str] = []
-        self.errors: list[FileError] = []
-        self.timings: dict[str, float] = {}
-        self.characters = self.short_units = 0
-
-    def add(self, batch: Batch) -> None:
-        for name in UnitTable.COLUMNS:
-            column = getattr(batch.units, name)
-            self.columns[name].append(column + len(self.paths) if name == "doc" else column)
-        self.values.append(batch.sets.values)
-        self.sizes.append(batch.sets.sizes())
-        self.counts.append(batch.sets.word_counts)
-        self.prints.append(batch.fingerprints)
-        self.paths += batch.paths
-        self.encodings += batch.encodings
-        self.errors += batch.errors
-        self.characters += batch.characters
-        self.short_units += batch.short_units
-        for stage, seconds in batch.timings.items():
-            self.timings[stage] = self.timings.get(stage, 0.0) + seconds
-
-    def arrays(self) -> tuple[UnitTable, ShingleSets, np.ndarray]:
-        units = UnitTable(*(self.columns[name].array() for name in UnitTable.COLUMNS))
-        indptr = np.zeros(len(units) + 1, dtype=np.int64)
-        np.cumsum(self.sizes.array(), out=indptr[1:])
-        return units, ShingleSets(self.values.array(), indptr, self.counts.array()), self.prints.array()
 
 
 def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings) -> list[Group]:
@@ -729,7 +478,7 @@ def _member_texts(
     by_file = doc[order]
     first = np.flatnonzero(np.concatenate(([True], by_file[1:] != by_file[:-1], [True])))
     files = len(first) - 1
-    jobs = jobs if files >= PARALLEL_MIN_FILES else 1
+    jobs = jobs if files >= workers.PARALLEL_MIN_FILES else 1
     cuts = np.linspace(0, files, 8 * jobs + 1).astype(np.int64).tolist()
     shared = {
         "doc": by_file.tolist(),

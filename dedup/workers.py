@@ -21,9 +21,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["SHARED", "default_jobs", "forked_pool", "return_freed_memory"]
+__all__ = ["PARALLEL_MIN_BYTES", "PARALLEL_MIN_FILES", "SHARED", "default_jobs", "forked_pool", "return_freed_memory"]
 
 SHARED: dict = {}
+PARALLEL_MIN_BYTES = 4 << 20  # less input than this is scanned and compared in one process
+PARALLEL_MIN_FILES = 2000  # fewer files than this are re-read in one process, or measured to be batched
 _SLOTS: list[_Slots] = []  # the pool's slots, for its forked workers
 
 

@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 import dedup.pipeline as pipeline
+import dedup.scan as scan
+import dedup.workers as workers
 from dedup import Settings, find_clusters
 from dedup.cli import cli
 from dedup.passages import MAX_UNIT_CHARS, UnitTable, split_units
@@ -32,10 +34,10 @@ def small_batches(monkeypatch, request):
     """Batches of a few files, read a few KB at a time, and a pool even for
     tiny inputs, so --jobs really splits the work; batches made from the
     files' sizes, or by count as for many files."""
-    monkeypatch.setattr(pipeline, "_WINDOW_CHARS", 4096)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(pipeline, "_SHINGLE_CHARS", 2000)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 1 if request.param == "counted" else 10**6)
+    monkeypatch.setattr(scan, "_WINDOW_CHARS", 4096)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(scan, "_SHINGLE_CHARS", 2000)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_FILES", 1 if request.param == "counted" else 10**6)
 
 
 @needs_seeds
@@ -83,7 +85,7 @@ def test_shingling_in_chunks_gives_the_same_sets(monkeypatch, tmp_path):
     for i in range(30):
         write(tmp_path, f"{i}.txt", f"Story {i} starts here. " + "The same paragraph is printed in every story. " * 3)
     whole = as_json(find_clusters([str(tmp_path)]))
-    monkeypatch.setattr(pipeline, "_SHINGLE_CHARS", 50)
+    monkeypatch.setattr(scan, "_SHINGLE_CHARS", 50)
     assert as_json(find_clusters([str(tmp_path)])) == whole
 
 
@@ -96,9 +98,9 @@ def test_a_batch_read_a_window_at_a_time_gives_the_same_arrays(monkeypatch, tmp_
         paths.append(str(write(tmp_path, f"{i:02}.txt", text)))
     paths.insert(5, str(write(tmp_path, "05b.txt", b"\x00\x01binary")))
     settings = Settings(min_words=3)
-    whole = pipeline.scan_batch(paths, settings, 64, 2)
-    monkeypatch.setattr(pipeline, "_WINDOW_CHARS", 300)
-    windowed = pipeline.scan_batch(paths, settings, 64, 2)
+    whole = scan.scan_batch(paths, settings, 64, 2)
+    monkeypatch.setattr(scan, "_WINDOW_CHARS", 300)
+    windowed = scan.scan_batch(paths, settings, 64, 2)
     assert windowed.paths == whole.paths and len(whole.paths) == 12
     assert windowed.encodings == whole.encodings
     assert windowed.errors == whole.errors and [e.path for e in whole.errors] == [paths[5]]
@@ -112,12 +114,12 @@ def test_a_batch_read_a_window_at_a_time_gives_the_same_arrays(monkeypatch, tmp_
 
 
 def test_many_files_are_batched_by_the_mean_size_of_those_read_so_far(monkeypatch):
-    monkeypatch.setattr(pipeline, "_WINDOW_CHARS", 1000)
-    monkeypatch.setattr(pipeline, "_FIRST_GUESS_CHARS", 100)
+    monkeypatch.setattr(scan, "_WINDOW_CHARS", 1000)
+    monkeypatch.setattr(scan, "_FIRST_GUESS_CHARS", 100)
     paths = [f"{i}.txt" for i in range(500)]
     read = {"files": 0, "characters": 0}
     batches = []
-    for batch in pipeline._counted_batches(paths, 4, read):
+    for batch in scan._counted_batches(paths, 4, read):
         batches.append(batch)
         read["files"] += len(batch)
         read["characters"] += 50 * len(batch) if len(batches) < 3 else 500 * len(batch)
@@ -126,7 +128,7 @@ def test_many_files_are_batched_by_the_mean_size_of_those_read_so_far(monkeypatc
     assert sizes[:4] == [10, 20, 20, 4]  # the guess, a mean of 50 characters a file, then of 11,500 / 50
     assert sizes[-1] == 2
     tiny = {"files": 1000, "characters": 1000}  # files of one character: at least 4 batches all the same
-    assert [len(batch) for batch in pipeline._counted_batches(paths, 4, tiny)] == [125] * 4
+    assert [len(batch) for batch in scan._counted_batches(paths, 4, tiny)] == [125] * 4
 
 
 def test_signature_prefix_equals_the_first_columns():
@@ -162,6 +164,6 @@ def test_same_json_whatever_the_number_of_bands_taken_at_a_time(monkeypatch):
     eight = as_json(find_clusters(inputs))
     monkeypatch.setattr(pipeline, "_GROUP_UNITS", 1)  # one band at a time
     monkeypatch.setattr(pipeline, "_PIECE_PAIRS", 7)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
     assert as_json(find_clusters(inputs)) == eight
     assert as_json(find_clusters(inputs, jobs=2)) == eight
