@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-import mmap
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -45,7 +44,7 @@ from .shingles import SHINGLE_HASH, ShingleSets
 from .signatures import SCHEME, fingerprints
 from .sources import find_files, read_text
 from .verify import pair_similarities
-from .workers import SHARED, forked_pool, return_freed_memory
+from .workers import SHARED, forked_pool, return_freed_memory, shared_zeros
 
 __all__ = ["MAX_GAP", "MIN_CONTAINED_SHINGLES", "Progress", "find_clusters"]
 
@@ -103,13 +102,6 @@ def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Link
 
 _TASKS_DONE = itertools.count(1)  # in this process
 _TASKS_PER_TRIM = 16  # handing memory back after every task costs more than it saves
-
-
-def _shared_zeros(shape: tuple[int, int]) -> np.ndarray:
-    """A zeroed uint8 array in anonymous shared memory: workers forked
-    before it is written still see what is written later."""
-    size = shape[0] * shape[1]
-    return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype=np.uint8, count=size).reshape(shape)
 
 
 def _runs_of_shared(pairs: np.ndarray) -> np.ndarray:
@@ -225,7 +217,7 @@ def _compare(
     whose shingle sets were compared."""
     n = len(units)
     shape = CrowdedBuckets.table_shape(n, bands)
-    buckets = CrowdedBuckets(_shared_zeros(shape), _shared_zeros(shape))
+    buckets = CrowdedBuckets(shared_zeros(shape), shared_zeros(shape))
     screened = ScreenedPairs()
     candidates = compared = 0
     kept = []

@@ -21,7 +21,17 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["PARALLEL_MIN_BYTES", "PARALLEL_MIN_FILES", "SHARED", "default_jobs", "forked_pool", "return_freed_memory"]
+import numpy as np
+
+__all__ = [
+    "PARALLEL_MIN_BYTES",
+    "PARALLEL_MIN_FILES",
+    "SHARED",
+    "default_jobs",
+    "forked_pool",
+    "return_freed_memory",
+    "shared_zeros",
+]
 
 SHARED: dict = {}
 PARALLEL_MIN_BYTES = 4 << 20  # less input than this is scanned and compared in one process
@@ -64,6 +74,13 @@ def forked_pool(shared: dict, jobs: int) -> Iterator[Callable]:
     finally:
         SHARED.clear()
         _SLOTS.clear()
+
+
+def shared_zeros(shape: tuple[int, int]) -> np.ndarray:
+    """A zeroed uint8 array in anonymous shared memory: workers forked
+    before it is written still see what is written later."""
+    size = shape[0] * shape[1]
+    return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype=np.uint8, count=size).reshape(shape)
 
 
 def _run_in_slot(fn: Callable, item: tuple, slot: int | None) -> tuple:
