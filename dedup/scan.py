@@ -213,11 +213,14 @@ def _batches(paths: list[str], jobs: int, read: dict[str, int]) -> tuple[Iterabl
 def _counted_batches(paths: list[str], parts: int, read: dict[str, int]) -> Iterator[list[str]]:
     """Consecutive runs of paths of about _WINDOW_CHARS characters each, as
     far as the files read so far tell (`read`: files and characters), and
-    at least `parts` of them."""
+    at least `parts` of them. The last ones shrink, down to a sixteenth, so
+    that the workers finish together rather than one waiting for another's
+    last full batch."""
     first, most = 0, max(1, len(paths) // parts)
     while first < len(paths):
         mean = read["characters"] / read["files"] if read["files"] else _FIRST_GUESS_CHARS
         count = min(most, max(1, int(_WINDOW_CHARS // max(mean, 1))))
+        count = min(count, max(count // 16, 1, -(-(len(paths) - first) * 2 // parts)))
         yield paths[first : first + count]
         first += count
 

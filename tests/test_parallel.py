@@ -126,9 +126,10 @@ def test_many_files_are_batched_by_the_mean_size_of_those_read_so_far(monkeypatc
     assert [path for batch in batches for path in batch] == paths
     sizes = [len(batch) for batch in batches]
     assert sizes[:4] == [10, 20, 20, 4]  # the guess, a mean of 50 characters a file, then of 11,500 / 50
-    assert sizes[-1] == 2
-    tiny = {"files": 1000, "characters": 1000}  # files of one character: at least 4 batches all the same
-    assert [len(batch) for batch in scan._counted_batches(paths, 4, tiny)] == [125] * 4
+    assert sizes[-3:] == [2, 1, 1]  # the last ones shrink, none below one file
+    tiny = {"files": 1000, "characters": 1000}  # files of one character: at least 4 batches
+    counts = [len(batch) for batch in scan._counted_batches(paths, 4, tiny)]
+    assert counts == [125, 125, 125, 63, 31, 16, 8, 7]  # halving at the end, down to a sixteenth
 
 
 def test_signature_prefix_equals_the_first_columns():
