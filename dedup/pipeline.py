@@ -81,14 +81,29 @@ class Links:
     similarity: np.ndarray
 
 
-def link_passages(units: UnitTable, sets: ShingleSets, runs: np.ndarray) -> Links:
-    """Aligned passages (from `align_runs`) -> nodes and their links."""
-    n = len(runs)
-    # a unit that matches many others is the same span in many runs: merge each span once
+def _spans(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct spans (first and last rows) of aligned passages, and
+    which one each side of each run is (first sides, then second sides): a
+    unit that matches many others is the same span in many runs."""
     spans, span_of = np.unique(pair_codes(np.concatenate((runs[:, 0:2], runs[:, 2:4]))), return_inverse=True)
     first, last = decode_pairs(spans).T
+    return first, last, span_of.reshape(-1)
+
+
+def run_similarities(sets: ShingleSets, runs: np.ndarray) -> np.ndarray:
+    """Jaccard similarity of the two sides of each aligned passage (from
+    `align_runs`), each side the union of its units' shingle sets."""
+    first, last, span_of = _spans(runs)
+    n = len(runs)
+    return pair_similarities(sets.span_unions(first, last), np.stack((span_of[:n], span_of[n:]), -1))[0]
+
+
+def link_passages(units: UnitTable, runs: np.ndarray, similarity: np.ndarray) -> Links:
+    """Aligned passages (from `align_runs`) and their `run_similarities` ->
+    nodes and their links."""
+    n = len(runs)
+    first, last, span_of = _spans(runs)
     node_of, node_first, node_last = merge_spans(units.doc, first, last, units.start, units.end)
-    similarity, _ = pair_similarities(sets.span_unions(first, last), np.stack((span_of[:n], span_of[n:]), -1))
     links = np.sort(np.stack((node_of[span_of[:n]], node_of[span_of[n:]]), -1), axis=1)
     keep = links[:, 0] != links[:, 1]
     # each pair of nodes once, with its best similarity: one sort of codes, not a lexsort
@@ -104,10 +119,11 @@ _TASKS_DONE = itertools.count(1)  # in this process
 _TASKS_PER_TRIM = 16  # handing memory back after every task costs more than it saves
 
 
-def _runs_of_shared(pairs: np.ndarray) -> np.ndarray:
-    """align_runs on the unit table a forked worker inherited."""
+def _runs_of_shared(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """align_runs on the unit table a forked worker inherited, and the runs' similarities."""
     units = SHARED["units"]
-    return align_runs(units.doc, units.ordinal, pairs, MAX_GAP)
+    runs = align_runs(units.doc, units.ordinal, pairs, MAX_GAP)
+    return runs, run_similarities(SHARED["sets"], runs)
 
 
 def _by_first_document(doc: np.ndarray, pairs: np.ndarray, parts: int) -> list[np.ndarray]:
@@ -210,11 +226,11 @@ def _compare(
     rows: int,
     jobs: int,
     timings: dict[str, float],
-) -> tuple[np.ndarray, np.ndarray, int, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Candidates, verification and alignment, on `jobs` forked workers:
     the verified pairs (sorted, distinct), their aligned runs (see
-    `align_runs`), the number of distinct candidates and the number of pairs
-    whose shingle sets were compared."""
+    `align_runs`) and the runs' similarities, the number of distinct
+    candidates and the number of pairs whose shingle sets were compared."""
     n = len(units)
     shape = CrowdedBuckets.table_shape(n, bands)
     buckets = CrowdedBuckets(shared_zeros(shape), shared_zeros(shape))
@@ -248,9 +264,10 @@ def _compare(
         verified = distinct_pairs(np.concatenate(kept)) if kept else np.zeros((0, 2), np.int64)
         with timed(timings, "align"):
             pieces = _by_first_document(units.doc, verified, 8 * jobs) if len(verified) else []
-            runs = list(pool_map(_runs_of_shared, pieces))
-            runs = np.concatenate(runs) if runs else np.zeros((0, 4), dtype=np.int64)
-    return verified, runs, candidates, compared
+            found = list(pool_map(_runs_of_shared, pieces))
+    runs = np.concatenate([r for r, _ in found]) if found else np.zeros((0, 4), dtype=np.int64)
+    similarity = np.concatenate([s for _, s in found]) if found else np.zeros(0)
+    return verified, runs, similarity, candidates, compared
 
 
 def find_clusters(
@@ -297,12 +314,12 @@ def find_clusters(
 
     report_progress("comparing", 0, 1)
     jobs = jobs if characters >= workers.PARALLEL_MIN_BYTES else 1
-    verified_pairs, runs, candidate_count, compared_count = _compare(
+    verified_pairs, runs, run_similarity, candidate_count, compared_count = _compare(
         units, sets, prints, settings, bands, rows, jobs, timings
     )
     del prints
     with timed(timings, "align"):
-        graph = link_passages(units, sets, runs)
+        graph = link_passages(units, runs, run_similarity)
     with timed(timings, "cluster"):
         groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
         groups = _filter_groups(groups, units.doc[graph.node_first], settings)
