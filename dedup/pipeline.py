@@ -15,7 +15,7 @@ import contextlib
 import gc
 import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -377,11 +377,12 @@ def _build_clusters(
     sizes = [len(g.members) for g in groups]
     members = np.concatenate([g.members for g in groups])
     reps = np.repeat([g.representative for g in groups], sizes)
-    node_sets = sets.span_unions(graph.node_first, graph.node_last)
-    jaccard, containment = pair_similarities(node_sets, np.stack((reps, members), -1))
     first, last = graph.node_first[members], graph.node_last[members]
     doc, start, end = units.doc[first], units.start[first], units.end[last]
-    texts = _member_texts(doc, start, end, doc_paths, doc_encodings, errors, jobs)
+    with _member_texts(doc, start, end, doc_paths, doc_encodings, errors, jobs) as member_texts:
+        node_sets = sets.span_unions(graph.node_first, graph.node_last)  # while workers read
+        jaccard, containment = pair_similarities(node_sets, np.stack((reps, members), -1))
+        texts = member_texts()
     rows = zip(
         doc.tolist(),
         start.tolist(),
@@ -471,6 +472,7 @@ def _texts_of_shared(files: range) -> tuple[list[str | None], list[tuple[int, st
     return texts, failures
 
 
+@contextlib.contextmanager
 def _member_texts(
     doc: np.ndarray,
     start: np.ndarray,
@@ -479,16 +481,18 @@ def _member_texts(
     doc_encodings: list[str],
     errors: list[FileError],
     jobs: int,
-) -> list[str | None]:
-    """The text of each member (document, start, end), None where its file
-    could not be read again: each file holding members is re-read once, on
-    `jobs` forked processes when there are many."""
+) -> Iterator[Callable[[], list[str | None]]]:
+    """Yield a function that returns the text of each member (document,
+    start, end), None where its file could not be read again. Each file
+    holding members is re-read once, on `jobs` forked processes when there
+    are many, starting as soon as this is entered, so the caller can work
+    meanwhile."""
     order = np.argsort(doc, kind="stable")
     by_file = doc[order]
     first = np.flatnonzero(np.concatenate(([True], by_file[1:] != by_file[:-1], [True])))
     files = len(first) - 1
     jobs = jobs if files >= workers.PARALLEL_MIN_FILES else 1
-    cuts = np.linspace(0, files, 8 * jobs + 1).astype(np.int64).tolist()
+    cuts = np.linspace(0, files, 4 * jobs + 1).astype(np.int64).tolist()
     shared = {
         "doc": by_file.tolist(),
         "start": start[order].tolist(),
@@ -497,12 +501,17 @@ def _member_texts(
         "paths": doc_paths,
         "encodings": doc_encodings,
     }
-    in_file_order: list[str | None] = []
     with forked_pool(shared, jobs) as pool_map:
-        for texts, failures in pool_map(_texts_of_shared, itertools.starmap(range, itertools.pairwise(cuts))):
-            in_file_order += texts
-            errors += [FileError(doc_paths[d], why) for d, why in failures]
-    out: list[str | None] = [None] * len(order)
-    for i, text in zip(order.tolist(), in_file_order):
-        out[i] = text
-    return out
+        reading = pool_map(_texts_of_shared, itertools.starmap(range, itertools.pairwise(cuts)), eager=True)
+
+        def texts() -> list[str | None]:
+            in_file_order: list[str | None] = []
+            for texts, failures in reading:
+                in_file_order += texts
+                errors.extend(FileError(doc_paths[d], why) for d, why in failures)
+            out: list[str | None] = [None] * len(order)
+            for i, text in zip(order.tolist(), in_file_order):
+                out[i] = text
+            return out
+
+        yield texts

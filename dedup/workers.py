@@ -48,27 +48,38 @@ def forked_pool(shared: dict, jobs: int) -> Iterator[Callable]:
     At most 2 * jobs items are in flight, so a generator of large items is
     never held whole in memory; each goes to its worker and comes back
     through one of the `_Slots` (two maps at once, one feeding the other,
-    need 4 * jobs of them).
+    need 4 * jobs of them). `map(fn, items, eager=True)` submits every item
+    at once, so the workers run while the caller does something else until
+    it asks for the results.
     """
 
     SHARED.update(shared)
     try:
         if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            yield map
+            yield lambda fn, items, eager=False: iter(list(map(fn, items))) if eager else map(fn, items)
             return
         slots = _Slots(4 * jobs)
         _SLOTS[:] = [slots]
         with slots, ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
 
-            def ordered(fn: Callable, items: Iterable) -> Iterator:
+            def submit(fn: Callable, item: object) -> tuple[Future, int | None]:
+                slot = slots.take()
+                return pool.submit(_run_in_slot, fn, slots.pack(item, slot), slot), slot
+
+            def in_order(fn: Callable, items: Iterable) -> Iterator:
                 pending: deque = deque()
                 for item in items:
-                    slot = slots.take()
-                    pending.append((pool.submit(_run_in_slot, fn, slots.pack(item, slot), slot), slot))
+                    pending.append(submit(fn, item))
                     if len(pending) >= 2 * jobs:
                         yield slots.receive(*pending.popleft())
                 while pending:
                     yield slots.receive(*pending.popleft())
+
+            def ordered(fn: Callable, items: Iterable, eager: bool = False) -> Iterator:
+                if not eager:
+                    return in_order(fn, items)
+                pending = [submit(fn, item) for item in items]
+                return (slots.receive(*task) for task in pending)
 
             yield ordered
     finally:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 import pytest
 
 from dedup import workers
-from dedup.workers import SHARED, forked_pool
+from dedup.workers import SHARED, forked_pool, shared_zeros
 
 
 def _rows_times(item: tuple[int, np.ndarray]) -> dict:
@@ -68,13 +71,36 @@ def test_two_maps_at_once_share_the_slots():
         assert np.array_equal(head, (values * 2)[:5])
 
 
+def _pid(item: object) -> int:
+    return os.getpid()
+
+
 def test_one_job_maps_in_this_process():
     items = _items(5)
     with forked_pool({"factor": 5}, 1) as pool_map:
-        assert pool_map is map
         results = list(pool_map(_rows_times, items))
+        assert set(pool_map(_pid, items)) == set(pool_map(_pid, items, eager=True)) == {os.getpid()}
     _check(results, items, 5)
     assert SHARED == {}
+
+
+def _marked(item: tuple[int, np.ndarray]) -> dict:
+    SHARED["started"][item[0]] = 1
+    return _rows_times(item)
+
+
+def test_eager_maps_run_before_their_results_are_asked_for():
+    """Every item is submitted at once (more than there are slots: the rest
+    go through the pipe), and the results still come back whole and in order."""
+    items = _items(12)
+    started = shared_zeros((1, 12))[0]
+    with forked_pool({"factor": 3, "started": started}, 2) as pool_map:
+        results = pool_map(_marked, items, eager=True)
+        deadline = time.monotonic() + 30
+        while not started.all() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started.all()  # every item ran before any result was asked for
+        _check(list(results), items, 3)
 
 
 def test_without_room_for_slots_everything_goes_through_the_pipes(monkeypatch):
