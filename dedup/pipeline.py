@@ -506,8 +506,8 @@ def _member_texts(
 
         def texts() -> list[str | None]:
             in_file_order: list[str | None] = []
-            for texts, failures in reading:
-                in_file_order += texts
+            for part, failures in reading:
+                in_file_order += part
                 errors.extend(FileError(doc_paths[d], why) for d, why in failures)
             out: list[str | None] = [None] * len(order)
             for i, text in zip(order.tolist(), in_file_order):
