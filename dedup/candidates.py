@@ -260,9 +260,10 @@ class ScreenedPairs:
     def drop_known(self, codes: np.ndarray) -> np.ndarray:
         """Sorted `codes` without those already recorded."""
         if self.pending:
-            # inserted, not sorted afresh with the known ones: 0.06 s instead of 0.26 s into 12 million
-            added = np.sort(np.concatenate(self.pending))
-            self.known = np.insert(self.known, np.searchsorted(self.known, added), added)
+            # sorted runs, which a stable sort (timsort) merges: 0.5 s for 32 groups growing to 12.8 million
+            # codes, against 1.2 s inserting them and 0.26 s for one group sorted afresh with quicksort
+            self.known = np.concatenate((self.known, *self.pending))
+            self.known.sort(kind="stable")
             self.pending = []
         known = self.known
         if not len(known) or not len(codes):
