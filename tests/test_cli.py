@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -75,6 +78,26 @@ def test_missing_path_is_one_line_and_exit_2(tmp_path):
     assert result.stdout == ""
     assert result.stderr.strip().count("\n") == 0
     assert "no such file or directory" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_program_flushes_its_output_and_keeps_exit_codes(articles, tmp_path):
+    """`python -m dedup` (and the `dedup` script) end through `main`, which
+    leaves without tearing the interpreter down: nothing may be lost on the way."""
+
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+    def program(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dedup", *args], capture_output=True, text=True, env=buffered)
+
+    done = program("scan", str(articles), "--json", "-q")
+    assert done.returncode == 0 and done.stderr == ""
+    assert json.loads(done.stdout)["clusters"][0]["size"] == 2
+    assert program("scan", str(articles), "-q", "--fail-on-duplicates").returncode == 1
+    missing = program("scan", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.strip() == f"Error: no such file or directory: {tmp_path / 'nope'}"
+    assert program("scan", "--no-such-option").returncode == 2
+    assert program("--version").stdout.strip() == f"dedup, version {__version__}"
 
 
 def test_empty_folder_is_zero_clusters_and_exit_0(tmp_path):
