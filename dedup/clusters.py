@@ -51,41 +51,50 @@ def components(n: int, links: np.ndarray) -> np.ndarray:
     return parent
 
 
-def _cut_chain(ends: np.ndarray, similarity: np.ndarray) -> list[Group]:
-    """Cut a chained component into stars, best-linked centre first.
+def _cut_chains(ends: np.ndarray, similarity: np.ndarray, label: np.ndarray) -> list[Group]:
+    """Cut chained components (`label` gives each node's) into stars, best-linked centre first.
 
-    The next centre is the node with the most still-unassigned neighbours
-    (ties to the earliest node), found with a lazily updated heap; it takes
-    all those neighbours. Near-linear in the number of links, whatever the
-    size of the component.
+    In each component, the next centre is the node with the most
+    still-unassigned neighbours (ties to the earliest node), found with a
+    lazily updated heap; it takes all those neighbours. Near-linear in the
+    number of links, whatever the size of a component. The array work is
+    done once for all components (18,878 of them at 1000 MB), the heap
+    work one component at a time, so each heap stays small.
     """
-    nodes, inverse = np.unique(ends, return_inverse=True)
-    local = inverse.reshape(-1, 2)
+    found, inverse = np.unique(ends, return_inverse=True)
+    by_component = np.argsort(label[found], kind="stable")
+    nodes = found[by_component]  # component by component, each in node order
+    rank = np.empty(len(nodes), dtype=np.int64)
+    rank[by_component] = np.arange(len(nodes))
+    local = rank[inverse].reshape(-1, 2)
     both = np.concatenate((local, local[:, ::-1]))
     both = both[np.lexsort((both[:, 1], both[:, 0]))]
     bounds = np.searchsorted(both[:, 0], np.arange(len(nodes) + 1)).tolist()
     neighbours = both[:, 1].tolist()
     star_of = [-1] * len(nodes)
-    heap = [(-(bounds[i + 1] - bounds[i]), i) for i in range(len(nodes))]
-    heapq.heapify(heap)
     stars = 0
-    while heap:
-        key, centre = heapq.heappop(heap)
-        if star_of[centre] >= 0:
-            continue
-        free = [m for m in neighbours[bounds[centre] : bounds[centre + 1]] if star_of[m] < 0]
-        if -len(free) > key:
-            heapq.heappush(heap, (-len(free), centre))
-            continue
-        if not free:
-            continue
-        for m in (centre, *free):
-            star_of[m] = stars
-        stars += 1
+    component_bounds = np.flatnonzero(np.diff(label[nodes])) + 1
+    for lo, hi in zip([0, *component_bounds.tolist()], [*component_bounds.tolist(), len(nodes)]):
+        heap = [(-(bounds[i + 1] - bounds[i]), i) for i in range(lo, hi)]
+        heapq.heapify(heap)
+        while heap:
+            key, centre = heapq.heappop(heap)
+            if star_of[centre] >= 0:
+                continue
+            free = [m for m in neighbours[bounds[centre] : bounds[centre + 1]] if star_of[m] < 0]
+            if -len(free) > key:
+                heapq.heappush(heap, (-len(free), centre))
+                continue
+            if not free:
+                continue
+            for m in (centre, *free):
+                star_of[m] = stars
+            stars += 1
     star_of = np.array(star_of)
     assigned = np.flatnonzero(star_of >= 0)
     order = assigned[np.argsort(star_of[assigned], kind="stable")]
-    member_groups = np.split(nodes[order], np.flatnonzero(np.diff(star_of[order])) + 1)
+    star_firsts = np.flatnonzero(np.diff(star_of[order])) + 1
+    member_groups = nodes[order]
     inside = (star_of[local[:, 0]] == star_of[local[:, 1]]) & (star_of[local[:, 0]] >= 0)
     edge_star = star_of[local[inside, 0]]
     edge_order = np.argsort(edge_star, kind="stable")
@@ -95,12 +104,16 @@ def _cut_chain(ends: np.ndarray, similarity: np.ndarray) -> list[Group]:
     means = np.add.reduceat(sims, firsts) / counts
     lows = np.minimum.reduceat(sims, firsts)
     degree = np.bincount(local[inside].ravel(), minlength=len(nodes))
-    groups = []
-    for members, mean, low in zip(member_groups, means.tolist(), lows.tolist()):
-        index = np.searchsorted(nodes, members)
-        centre = int(members[np.argmax(degree[index])])
-        groups.append(Group(members, centre, mean, low))
-    return groups
+    # each star's centre: its member with the most links inside it, the earliest on ties
+    best = order[np.lexsort((-degree[order], star_of[order]))]
+    starts = np.concatenate(([0], star_firsts))
+    centres = nodes[best[starts]].tolist() if stars else []
+    return [
+        Group(member_groups[a:b], centre, mean, low)
+        for a, b, centre, mean, low in zip(
+            starts.tolist(), [*star_firsts.tolist(), len(order)], centres, means.tolist(), lows.tolist()
+        )
+    ]
 
 
 def group_links(n: int, links: np.ndarray, similarity: np.ndarray) -> tuple[list[Group], int]:
@@ -130,19 +143,24 @@ def group_links(n: int, links: np.ndarray, similarity: np.ndarray) -> tuple[list
     means = np.add.reduceat(sims, edge_firsts) / np.diff(np.append(edge_firsts, len(sims)))
     minima = np.minimum.reduceat(sims, edge_firsts)
 
-    groups: list[Group] = []
-    edge_groups = np.split(edge_order, edge_firsts[1:])
-    for members, rep, star, mean, low, edges in zip(
-        np.split(nodes, node_split),
-        representatives.tolist(),
-        is_star.tolist(),
-        means.tolist(),
-        minima.tolist(),
-        edge_groups,
-    ):
-        if star:
-            groups.append(Group(members, rep, mean, low))
-        else:
-            groups += _cut_chain(links[edges], similarity[edges])
-    groups.sort(key=lambda g: int(g.members[0]))
+    # a star stays one group; the edges of the other components, in order, are cut together
+    ends = firsts + sizes
+    star = np.flatnonzero(is_star)
+    groups = [
+        Group(nodes[a:b], rep, mean, low)
+        for a, b, rep, mean, low in zip(
+            firsts[star].tolist(),
+            ends[star].tolist(),
+            representatives[star].tolist(),
+            means[star].tolist(),
+            minima[star].tolist(),
+        )
+    ]
+    first_nodes = [nodes[firsts[star]]]
+    if len(star) < len(firsts):
+        edges = edge_order[np.repeat(~is_star, np.diff(np.append(edge_firsts, len(edge_order))))]
+        cut = _cut_chains(links[edges], similarity[edges], label)
+        groups += cut
+        first_nodes.append(np.array([g.members[0] for g in cut]))
+    groups = [groups[i] for i in np.argsort(np.concatenate(first_nodes)).tolist()]
     return groups, int((~is_star).sum())

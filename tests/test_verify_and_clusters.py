@@ -82,6 +82,34 @@ def test_components_match_a_plain_union_find(n, edges):
     assert components(n, links).tolist() == [find(x) for x in range(n)]
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), min_size=1, max_size=14), min_size=1, max_size=6
+    ),
+    st.data(),
+)
+def test_chained_components_are_cut_together_exactly_as_one_by_one(graphs, data):
+    """`_cut_chains` takes every chained component at once: each must come out as if cut alone."""
+    from dedup.clusters import _cut_chains
+
+    parts = []
+    for number, edges in enumerate(graphs):
+        pairs = np.array(sorted({(min(a, b), max(a, b)) for a, b in edges if a != b} or {(0, 1)}))
+        sims = np.array(
+            data.draw(st.lists(st.sampled_from([0.4, 0.55, 0.7, 1.0]), min_size=len(pairs), max_size=len(pairs)))
+        )
+        parts.append((pairs + 8 * number, sims))  # disjoint node ranges, so no two graphs share a node
+    label = np.repeat(np.arange(len(parts)), 8)  # each graph one component, as far as cutting is concerned
+    alone = [g for pairs, sims in parts for g in _cut_chains(pairs, sims, label)]
+    together = _cut_chains(np.concatenate([p for p, _ in parts]), np.concatenate([s for _, s in parts]), label)
+
+    def key(g):
+        return (g.members.tolist(), g.representative, g.mean_similarity, g.min_similarity)
+
+    assert sorted(map(key, together)) == sorted(map(key, alone))
+
+
 def test_a_huge_chain_is_cut_into_valid_stars():
     n = 200_000  # cutting used to be quadratic in the size of the component
     pairs = np.stack((np.arange(n - 1), np.arange(1, n)), -1)
