@@ -40,6 +40,7 @@ __all__ = [
     "choose_bands",
     "equal_rows",
     "least_equal_rows",
+    "lsh_curve",
     "screen_pairs",
     "shared_bands",
 ]
@@ -365,3 +366,9 @@ def agreeing_rows(flags: np.ndarray) -> np.ndarray:
     if flags.shape[1] % 8 or not flags.flags.c_contiguous:
         return flags.sum(axis=1)
     return np.bitwise_count(flags.view(np.uint64)).sum(axis=1, dtype=np.int64)
+
+
+def lsh_curve(bands: int, rows: int, points: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)) -> str:
+    """P(s) = 1 - (1 - s^r)^b at a few similarities, for --verbose."""
+    cells = ", ".join(f"P({s:.1f})={candidate_probability(s, bands, rows):.3f}" for s in points)
+    return f"LSH: {bands} bands x {rows} rows; chance that a pair becomes a candidate: {cells}"

@@ -11,18 +11,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
 from . import __version__
-from .candidates import choose_bands
+from .candidates import choose_bands, lsh_curve
 from .models import Settings
 from .pipeline import find_clusters
-from .render import lsh_curve, render_text, write_json, write_jsonl
+from .render import write_json, write_jsonl
 from .sources import InputNotFound
 from .workers import default_jobs
 
@@ -69,30 +65,6 @@ def main() -> None:
     finally:
         sys.stderr.flush()
         os._exit(code)
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator:
-    if not enabled:
-        yield None
-        return
-    bar = Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    tasks: dict[str, int] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done, total=total)
-
-    with bar:
-        yield update
 
 
 @cli.command()
@@ -227,30 +199,35 @@ def scan(
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 
-    stderr = Console(stderr=True, soft_wrap=True)
     if verbose:
-        stderr.print(lsh_curve(*choose_bands(settings.candidate_threshold, settings.num_perm)), highlight=False)
-    with _progress(not quiet and sys.stderr.isatty()) as progress:
+        click.echo(lsh_curve(*choose_bands(settings.candidate_threshold, settings.num_perm)), err=True)
+    if not quiet and sys.stderr.isatty():
+        from .view import progress_bar  # rich, imported only when it draws (see view)
+
+        showing = progress_bar()
+    else:
+        showing = contextlib.nullcontext()
+    with showing as progress:
         try:
             report = find_clusters(paths, settings, progress, jobs=jobs or default_jobs())
         except InputNotFound as e:
             raise BadInput(f"no such file or directory: {e}") from None
     for error in report.errors:
-        stderr.print(Text.assemble(("warning:", "yellow"), f" {error.path}: {error.message}"), highlight=False)
+        click.echo(f"{click.style('warning:', fg='yellow')} {error.path}: {error.message}", err=True)
     rendering = time.perf_counter()
     with open(output, "w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as out:
         if fmt == "json":
             write_json(report, out)
         elif fmt == "jsonl":
             write_jsonl(report, out)
-        elif output:
-            render_text(report, Console(file=out, highlight=False, color_system=None, width=100))
         else:
-            render_text(report, Console(file=out, highlight=False))
+            from .view import render_text
+
+            render_text(report, out, terminal=not output)
     if verbose:
         timings = {stage: round(seconds, 3) for stage, seconds in report.timings.items()}
         timings["render"] = round(time.perf_counter() - rendering, 3)
-        stderr.print(f"stats: {json.dumps(report.stats)}", highlight=False)
-        stderr.print(f"timings: {json.dumps(timings)}", highlight=False)
+        click.echo(f"stats: {json.dumps(report.stats)}", err=True)
+        click.echo(f"timings: {json.dumps(timings)}", err=True)
     if fail_on_duplicates and report.clusters:
         sys.exit(1)

@@ -100,6 +100,28 @@ def test_the_program_flushes_its_output_and_keeps_exit_codes(articles, tmp_path)
     assert program("--version").stdout.strip() == f"dedup, version {__version__}"
 
 
+def test_json_runs_never_import_rich(articles):
+    """rich takes about 20 ms to import; only the terminal view and the progress bar need it."""
+    code = (
+        "import sys; from click.testing import CliRunner; from dedup.cli import cli; "
+        "result = CliRunner().invoke(cli, ['scan', sys.argv[1], '--json', '-v']); "
+        "assert result.exit_code == 0, result.output; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'dedup'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(articles)], capture_output=True, text=True)
+    assert done.stdout.split() == ["['dedup']"], done.stderr
+
+
+def test_progress_bar_draws_on_stderr_only(capsys):
+    from dedup.view import progress_bar
+
+    with progress_bar() as update:
+        update("reading", 0, 3)
+        update("reading", 3, 3)
+        update("comparing", 1, 1)
+    assert capsys.readouterr().out == ""
+
+
 def test_empty_folder_is_zero_clusters_and_exit_0(tmp_path):
     result = run("scan", str(tmp_path), "--json")
     assert result.exit_code == 0
