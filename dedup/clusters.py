@@ -94,7 +94,7 @@ def _cut_chains(ends: np.ndarray, similarity: np.ndarray, label: np.ndarray) -> 
     assigned = np.flatnonzero(star_of >= 0)
     order = assigned[np.argsort(star_of[assigned], kind="stable")]
     star_firsts = np.flatnonzero(np.diff(star_of[order])) + 1
-    member_groups = nodes[order]
+    star_members = nodes[order]  # star by star, each in node order
     inside = (star_of[local[:, 0]] == star_of[local[:, 1]]) & (star_of[local[:, 0]] >= 0)
     edge_star = star_of[local[inside, 0]]
     edge_order = np.argsort(edge_star, kind="stable")
@@ -109,7 +109,7 @@ def _cut_chains(ends: np.ndarray, similarity: np.ndarray, label: np.ndarray) -> 
     starts = np.concatenate(([0], star_firsts))
     centres = nodes[best[starts]].tolist() if stars else []
     return [
-        Group(member_groups[a:b], centre, mean, low)
+        Group(star_members[a:b], centre, mean, low)
         for a, b, centre, mean, low in zip(
             starts.tolist(), [*star_firsts.tolist(), len(order)], centres, means.tolist(), lows.tolist()
         )
