@@ -1,7 +1,7 @@
-"""Turn a `Report` into JSON or JSON lines (`view` draws it in a terminal).
+"""Turn a `Report` into JSON or JSON lines.
 
-Both read the same `Cluster` objects as the terminal view, so what the
-terminal shows and what a script receives can never disagree.
+They read the same `Cluster` objects as the terminal view (`view`), so what
+the terminal shows and what a script receives can never disagree.
 """
 
 from __future__ import annotations
