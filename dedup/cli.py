@@ -11,6 +11,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from typing import TextIO
 
 import click
 
@@ -65,6 +67,29 @@ def main() -> None:
     finally:
         sys.stderr.flush()
         os._exit(code)
+
+
+def _check_writable(output: str) -> None:
+    """Refuse an --output that cannot be written before scanning, not after."""
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise BadInput(f"cannot write {output}: no such directory {folder}")
+    if not os.access(output if os.path.exists(output) else folder, os.W_OK):
+        raise BadInput(f"cannot write {output}: permission denied")
+
+
+@contextlib.contextmanager
+def _results(output: str | None) -> Iterator[TextIO]:
+    """Where results go: stdout, or the --output file, whose failures
+    (vanished folder, full disk) are a one-line error, not a traceback."""
+    if not output:
+        yield sys.stdout
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as out:
+            yield out
+    except OSError as e:
+        raise BadInput(f"cannot write {output}: {e.strerror or e}") from None
 
 
 @cli.command()
@@ -199,6 +224,8 @@ def scan(
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 
+    if output:
+        _check_writable(output)
     if verbose:
         click.echo(lsh_curve(*choose_bands(settings.candidate_threshold, settings.num_perm)), err=True)
     if not quiet and sys.stderr.isatty():
@@ -215,7 +242,7 @@ def scan(
     for error in report.errors:
         click.echo(f"{click.style('warning:', fg='yellow')} {error.path}: {error.message}", err=True)
     rendering = time.perf_counter()
-    with open(output, "w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as out:
+    with _results(output) as out:
         if fmt == "json":
             write_json(report, out)
         elif fmt == "jsonl":

@@ -122,6 +122,22 @@ def test_progress_bar_draws_on_stderr_only(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_unwritable_output_is_one_line_and_exit_2_before_scanning(articles, tmp_path, monkeypatch):
+    import dedup.cli
+
+    target = tmp_path / "missing" / "out.json"
+    with monkeypatch.context() as patch:
+        patch.setattr(dedup.cli, "find_clusters", lambda *a, **k: pytest.fail("scanned before checking --output"))
+        result = run("scan", str(articles), "--json", "-o", str(target))
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr == f"Error: cannot write {target}: no such directory {target.parent}\n"
+        assert run("scan", str(articles), "-o", str(tmp_path)).exit_code == 2  # a folder: click refuses it
+    monkeypatch.setattr(dedup.cli, "_check_writable", lambda output: None)  # as if it vanished during the scan
+    result = run("scan", str(articles), "--json", "-o", str(target))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"Error: cannot write {target}: No such file or directory\n"
+
+
 def test_empty_folder_is_zero_clusters_and_exit_0(tmp_path):
     result = run("scan", str(tmp_path), "--json")
     assert result.exit_code == 0
