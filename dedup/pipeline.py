@@ -36,7 +36,7 @@ from .candidates import (
     screen_pairs,
     shared_bands,
 )
-from .clusters import Group, group_links
+from .clusters import Group, Measure, group_links
 from .models import Cluster, FileError, Member, Report, Settings
 from .passages import UnitTable
 from .scan import BatchTable, Progress, scan_all, timed
@@ -189,13 +189,38 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, np.ndarray, int, int
     jaccard, containment = pair_similarities(sets, compared)
     sizes = sets.sizes()
     small = np.minimum(sizes[compared[:, 0]], sizes[compared[:, 1]])
-    contained = (containment >= task.containment) & (small * containment >= MIN_CONTAINED_SHINGLES)
-    verified = (jaccard >= task.threshold) | contained
+    verified = _matches(jaccard, containment, small, task.threshold, task.containment)
     found, passed = compared[verified], task.codes[worth]
-    del pairs, worth, jaccard, containment, small, contained, verified
+    del pairs, worth, jaccard, containment, small, verified
     if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
         return_freed_memory()
     return found, passed, candidates, len(compared), time.perf_counter() - started
+
+
+def _matches(
+    jaccard: np.ndarray, containment: np.ndarray, small: np.ndarray, threshold: float, least_contained: float
+) -> np.ndarray:
+    """Which pairs pass verification: Jaccard similarity at `threshold`, or
+    at least `least_contained` of the smaller set's shingles (`small` of
+    them), and MIN_CONTAINED_SHINGLES, in the other."""
+    return (jaccard >= threshold) | ((containment >= least_contained) & (small * containment >= MIN_CONTAINED_SHINGLES))
+
+
+def _node_measure(graph: Links, sets: ShingleSets, settings: Settings) -> Measure:
+    """`group_links`'s measure: the Jaccard similarity of pairs of nodes,
+    each the union of its rows' shingle sets, NaN where they do not match."""
+
+    def measure(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        nodes, inverse = np.unique(np.concatenate((a, b)), return_inverse=True)
+        node_sets = sets.span_unions(graph.node_first[nodes], graph.node_last[nodes])
+        pairs = inverse.reshape(2, -1).T
+        jaccard, containment = pair_similarities(node_sets, pairs)
+        sizes = node_sets.sizes()
+        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        matched = _matches(jaccard, containment, small, settings.threshold, settings.containment)
+        return np.where(matched, jaccard, np.nan)
+
+    return measure
 
 
 def _screened(pairs: np.ndarray, task: _Comparison) -> tuple[np.ndarray, int]:
@@ -321,7 +346,8 @@ def find_clusters(
     with timed(timings, "align"):
         graph = link_passages(units, runs, run_similarity)
     with timed(timings, "cluster"):
-        groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity)
+        measure = _node_measure(graph, sets, settings)
+        groups, chains_cut = group_links(len(graph.node_first), graph.links, graph.similarity, measure)
         groups = _filter_groups(groups, units.doc[graph.node_first], settings)
     report_progress("comparing", 1, 1)
     with timed(timings, "member text"):

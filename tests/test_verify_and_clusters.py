@@ -51,6 +51,43 @@ def test_a_chain_is_cut_so_every_member_is_linked_to_its_representative():
     assert sorted(m for g in groups for m in g.members.tolist()) == [0, 1, 2, 3, 4, 5]
 
 
+def test_a_node_the_star_cut_leaves_out_joins_a_nearby_centre_it_matches():
+    # 0~1~2~3: a short sentence, a longer one, the passage holding it, and an exact copy of
+    # that passage. The cut centres 1 (ties to the earliest), which takes 0 and 2; 3 is left
+    # out, linked only to 2. Measured against 1, the centre of 2's star, it joins if it matches.
+    pairs = np.array([[0, 1], [1, 2], [2, 3]])
+    sims = np.array([0.5, 0.5, 1.0])
+    asked = []
+
+    def measure(a, b):
+        asked.append((a.tolist(), b.tolist()))
+        return np.full(len(a), 0.45)
+
+    groups, cut = group_links(4, pairs, sims, measure)
+    assert cut == 1 and asked == [([3], [1])]
+    ((members, rep, mean, low),) = [
+        (g.members.tolist(), g.representative, g.mean_similarity, g.min_similarity) for g in groups
+    ]
+    assert (members, rep, low) == ([0, 1, 2, 3], 1, 0.45)
+    assert mean == np.mean([0.5, 0.5, 1.0, 0.45])  # the new link counts, and so does 2~3, now inside
+    # no match (NaN), or no measure at all: it stays out
+    for nothing in (lambda a, b: np.full(len(a), np.nan), None):
+        groups, _ = group_links(4, pairs, sims, nothing)
+        assert [g.members.tolist() for g in groups] == [[0, 1, 2]]
+
+
+def test_a_left_out_node_joins_the_most_similar_of_the_centres_it_matches():
+    # two stars, centred on 0 and 4, each holding a neighbour of 8, which is left out
+    pairs = np.array([[0, 1], [0, 2], [0, 3], [4, 5], [4, 6], [4, 7], [3, 8], [7, 8]])
+    for similar_to_0, expected in ((0.6, 0), (0.4, 4), (0.5, 0)):
+
+        def measure(a, b, similar_to_0=similar_to_0):
+            return np.where(b == 0, similar_to_0, 0.5)
+
+        groups, _ = group_links(9, pairs, np.full(len(pairs), 0.9), measure)
+        assert [g.representative for g in groups if 8 in g.members.tolist()] == [expected]
+
+
 def test_a_star_stays_one_cluster_however_large():
     n = 10_000
     pairs = np.stack((np.zeros(n - 1, dtype=np.int64), np.arange(1, n)), -1)
