@@ -88,6 +88,33 @@ def test_a_left_out_node_joins_the_most_similar_of_the_centres_it_matches():
         assert [g.representative for g in groups if 8 in g.members.tolist()] == [expected]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.sampled_from([0.4, 0.6, 1.0])), min_size=1),
+    st.sets(st.tuples(st.integers(0, 11), st.integers(0, 11))),
+)
+def test_every_member_is_linked_or_matched_to_its_representative_and_in_one_group(edges, similar):
+    found = {}
+    for a, b, s in edges:
+        if a != b:
+            found.setdefault((min(a, b), max(a, b)), s)
+    if not found:
+        return
+    pairs = np.array(sorted(found))
+
+    def measure(a, b):
+        return np.array([0.5 if (x, y) in similar or (y, x) in similar else np.nan for x, y in zip(a, b)])
+
+    groups, _ = group_links(12, pairs, np.array([found[tuple(p)] for p in pairs.tolist()]), measure)
+    members = [m for g in groups for m in g.members.tolist()]
+    assert len(members) == len(set(members))
+    for g in groups:
+        rep = g.representative
+        assert len(g.members) >= 2 and rep in g.members.tolist()
+        for m in g.members.tolist():
+            assert m == rep or (min(m, rep), max(m, rep)) in found or (m, rep) in similar or (rep, m) in similar
+
+
 def test_a_star_stays_one_cluster_however_large():
     n = 10_000
     pairs = np.stack((np.zeros(n - 1, dtype=np.int64), np.arange(1, n)), -1)
