@@ -7,7 +7,8 @@ is one cluster. Any other component was held together by a chain: A~B and
 B~C with C not similar to A. Such a component is cut into stars: the
 best-linked member takes every still-unassigned neighbour, and so on, so
 that every member of every cluster is verified-similar to its
-representative.
+representative. A member the cut leaves out is measured against the
+centres of its neighbours' stars, and joins one it matches.
 
 Components are found with array operations (union by minimum label and
 pointer jumping), and the common case, a component that is already a star,
