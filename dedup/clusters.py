@@ -104,9 +104,9 @@ def _cut_chains(
             star_centre.append(centre)
     stars = len(star_centre)
     if measure is not None:
-        joined = _join_left_out(nodes, bounds, neighbours, star_of, star_centre, measure)
-        local = np.concatenate((local, joined[:, :2].astype(np.int64)))
-        similarity = np.concatenate((similarity, joined[:, 2]))
+        joined, joined_similarity = _join_left_out(nodes, bounds, neighbours, star_of, star_centre, measure)
+        local = np.concatenate((local, joined))
+        similarity = np.concatenate((similarity, joined_similarity))
     star_of = np.array(star_of)
     assigned = np.flatnonzero(star_of >= 0)
     order = assigned[np.argsort(star_of[assigned], kind="stable")]
@@ -140,27 +140,25 @@ def _join_left_out(
     star_of: list[int],
     star_centre: list[int],
     measure: Measure,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Put each node the star cut left out into the star of the most similar
     centre among its neighbours' stars that `measure` finds it matches
-    (ties to the earliest centre). Returns the new links, `[node, centre,
-    similarity]` in local numbers."""
+    (ties to the earliest centre). Returns the new links (node, centre), in
+    local numbers, and their similarities."""
     left, centre = [], []
     for node in range(len(star_of)):
         if star_of[node] < 0:
             found = sorted({star_centre[star_of[m]] for m in neighbours[bounds[node] : bounds[node + 1]]})
             left += [node] * len(found)
             centre += found
-    if not left:
-        return np.zeros((0, 3))
-    left_at, centre_at = np.array(left), np.array(centre)
-    similarity = measure(nodes[left_at], nodes[centre_at])
+    left_at, centre_at = np.array(left, dtype=np.int64), np.array(centre, dtype=np.int64)
+    similarity = measure(nodes[left_at], nodes[centre_at]) if left else np.zeros(0)
     match = np.flatnonzero(~np.isnan(similarity))
-    best = match[np.lexsort((match, -similarity[match], left_at[match]))]  # by node, most similar first
-    best = best[np.concatenate(([True], left_at[best][1:] != left_at[best][:-1]))] if len(best) else best
+    ranked = match[np.lexsort((match, -similarity[match], left_at[match]))]  # by node, most similar first
+    best = ranked[np.unique(left_at[ranked], return_index=True)[1]]
     for at in best.tolist():
         star_of[left[at]] = star_of[centre[at]]
-    return np.stack((left_at[best], centre_at[best], similarity[best]), -1)
+    return np.stack((left_at[best], centre_at[best]), -1), similarity[best]
 
 
 def group_links(
