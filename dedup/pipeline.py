@@ -132,7 +132,7 @@ def _by_first_document(doc: np.ndarray, pairs: np.ndarray, parts: int) -> list[n
     pairs = pairs[np.argsort(doc[pairs[:, 0]], kind="stable")]
     docs = doc[pairs[:, 0]]
     cuts = np.searchsorted(docs, docs[np.linspace(0, len(pairs), parts + 1)[1:-1].astype(np.int64)])
-    return [piece for piece in np.split(pairs, np.unique(cuts)) if len(piece)]
+    return [piece for piece in np.split(pairs, distinct(cuts)) if len(piece)]
 
 
 def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int, np.ndarray, np.ndarray]], float]:

@@ -74,7 +74,7 @@ def _splitmix64(i: int) -> int:
 MULTIPLIERS = tuple(_splitmix64(j) | 1 for j in range(MAX_SHINGLE_SIZE))
 BASE = _splitmix64(MAX_SHINGLE_SIZE) | 1
 _INVERSE_BASE = pow(BASE, -1, 1 << 64)
-_WORD_BLOCK = 1 << 20
+_WORD_BLOCK = 1 << 16  # bytes per block: 1 << 20 hashed 10 MB in 35 ms, this in 24 ms (cache)
 _POWER_TABLES: list[np.ndarray] = [np.ones(0, dtype=np.uint64)] * 2
 
 

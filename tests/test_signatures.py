@@ -15,6 +15,17 @@ def test_permutations_match_datasketch_published_vectors():
     assert b.tolist() == [491263, 550290313, 1298508491, 4290846341]
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 2, 127, 128, 1024]))
+def test_permutations_are_the_ones_numpy_randomstate_draws(seed, num_perm):
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    mine = permutations(num_perm, seed)
+    assert mine[0].tolist() == a.tolist()
+    assert mine[1].tolist() == b.tolist()
+
+
 def test_single_value_matches_datasketch_published_vector():
     m = datasketch.MinHash(4, 1)
     m.update(b"Hello")
