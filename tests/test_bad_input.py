@@ -49,3 +49,26 @@ def test_a_folder_of_bad_files(tmp_path, monkeypatch):
     assert missing.exit_code == 2
     assert missing.stderr.strip() == f"Error: no such file or directory: {tmp_path / 'missing.txt'}"
     os.chmod(locked, 0o644)
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_first_and_the_rest_is_scanned(tmp_path, monkeypatch):
+    write(tmp_path, "a.txt", QUOTE + "\n")
+    write(tmp_path, "locked/b.txt", QUOTE + "\n")
+    write(tmp_path, "z.txt", QUOTE + "\n")
+    write(tmp_path, "binary.txt", bytes(range(256)) * 16)
+    real_scandir = os.scandir
+
+    def scandir_denied(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir_denied)
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--json"], catch_exceptions=False)
+    report = json.loads(result.stdout)
+    assert [(os.path.basename(e["path"]), e["message"]) for e in report["errors"]] == [
+        ("locked", "Permission denied"),
+        ("binary.txt", "binary file (not text)"),
+    ]
+    assert [os.path.basename(m["path"]) for m in report["clusters"][0]["members"]] == ["a.txt", "z.txt"]
+    assert "locked" in result.stderr
