@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.shingles import shingle_hash, shingle_sets, words
@@ -107,3 +109,23 @@ def test_span_unions_are_the_unions_of_their_rows_whatever_the_chunk(groups, dat
             shingles._UNION_CHUNK = original
         assert [unions[i].tolist() for i in range(len(first))] == expected
         assert unions.word_counts.tolist() == [sum(len(g) + 1 for g in groups[a : b + 1]) for a, b in zip(first, last)]
+
+
+# ASCII, characters the fast path takes (curly quotes, dashes, Latin-1 letters and
+# signs), and ones it must not: a soft hyphen, an apostrophe letter, a combining
+# accent, sharp s, a ligature, a no-break space, one half, micro, Kelvin, dotted
+# capital I, final sigma, an ellipsis, Hangul jamo that compose.
+_NORMALIZE_ALPHABET = (
+    list("aZe 9.'-\n") + list("“”‘’–—£€éÉÀçÿ×·«»") + list("\u00ad\u02bc\u0301ßﬁ\u00a0½µ\u212aİςΣ…\u1100\u1161")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_NORMALIZE_ALPHABET), max_size=40))
+def test_the_fast_paths_of_normalize_give_nfkc_and_casefold(text):
+    from dedup.shingles import _UNIFY, normalize
+
+    expected = text
+    for char, replacement in _UNIFY:
+        expected = expected.replace(char, replacement)
+    assert normalize(text) == unicodedata.normalize("NFKC", expected).casefold()
