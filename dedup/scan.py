@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import workers
-from .arrays import GrowingArray
+from .arrays import GrowingArray, distinct
 from .models import FileError, Settings
 from .passages import UnitTable, split_documents
 from .shingles import ShingleSets, shingle_sets
@@ -56,16 +57,14 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
 
 
-def _chunks(texts: list[str], max_chars: int) -> Iterator[list[str]]:
-    """Consecutive runs of texts of about `max_chars` characters in all."""
-    first, size = 0, 0
-    for i, text in enumerate(texts):
-        size += len(text)
-        if size >= max_chars:
-            yield texts[first : i + 1]
-            first, size = i + 1, 0
-    if first < len(texts) or not texts:
-        yield texts[first:]
+def _chunk_bounds(lengths: np.ndarray, max_chars: int) -> list[int]:
+    """Where to cut units of these lengths into consecutive chunks of about
+    `max_chars` characters: 0, the cuts, and the number of units (one empty
+    chunk when there are none)."""
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    cuts = np.searchsorted(ends, np.arange(max_chars, total, max_chars)) + 1
+    return [0, *distinct(cuts[cuts < len(lengths)]).tolist(), len(lengths)]
 
 
 def scan_batch(paths: Sequence[str], settings: Settings, bands: int, rows: int) -> Batch:
@@ -127,17 +126,16 @@ def _scan_documents(
         units = [texts[d][a:b] for d, a, b in zip(doc, start, end)]
     del texts, doc, start, end
     parts, prints, kept = [], [], []
-    offset = 0
-    for chunk in _chunks(units, _SHINGLE_CHARS):
+    bounds = _chunk_bounds(table.end - table.start, _SHINGLE_CHARS)
+    for lo, hi in itertools.pairwise(bounds):
         with timed(timings, "shingle"):
-            sets = shingle_sets(chunk, settings.shingle_size)
+            sets = shingle_sets(units[lo:hi], settings.shingle_size)
             keep = np.flatnonzero(sets.word_counts >= settings.min_words)
             sets = sets.take(keep)
         with timed(timings, "signatures"):
             prints.append(minhash_fingerprints(sets, settings.num_perm, settings.seed, bands * rows, rows))
         parts.append(sets)
-        kept.append(keep + offset)
-        offset += len(chunk)
+        kept.append(keep + lo)
     keep = np.concatenate(kept)
     return Batch(
         paths,
