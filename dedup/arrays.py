@@ -41,12 +41,17 @@ def distinct_pairs(pairs: np.ndarray) -> np.ndarray:
     return decode_pairs(distinct(pair_codes(pairs)))
 
 
-def take_rows(table: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def take_rows(table: np.ndarray, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """table[rows] for a 2-D table, each row copied as one block of bytes:
     3-5 times faster than numpy's item-by-item gather for narrow items
-    (measured on 128 two-byte fingerprints per row)."""
+    (measured on 128 two-byte fingerprints per row). Into `out` (C-ordered,
+    of the table's type and width, len(rows) rows) if given."""
     table = np.ascontiguousarray(table)
-    blocks = table.view(np.dtype((np.void, table.shape[1] * table.itemsize))).reshape(len(table))
+    block = np.dtype((np.void, table.shape[1] * table.itemsize))
+    blocks = table.view(block).reshape(len(table))
+    if out is not None:
+        np.take(blocks, rows, out=out.view(block).reshape(len(rows)))
+        return out
     return np.take(blocks, rows).view(table.dtype).reshape(len(rows), table.shape[1])
 
 

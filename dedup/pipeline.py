@@ -27,6 +27,7 @@ from .candidates import (
     SCREEN_RECALL,
     BandBuffers,
     CrowdedBuckets,
+    ScreenBuffers,
     ScreenedPairs,
     agreeing_rows,
     band_keys,
@@ -234,7 +235,7 @@ def _screened(pairs: np.ndarray, task: _Comparison) -> tuple[np.ndarray, int]:
     took 0.33 s.
     """
     prints, buckets, sizes = SHARED["fingerprints"], SHARED["buckets"], SHARED["sets"].sizes()
-    equal = equal_rows(prints, pairs)
+    equal = equal_rows(prints, pairs, SHARED["screen_buffers"])
     new = np.flatnonzero(~buckets.proposed_any(shared_bands(equal, task.first_band, SHARED["rows"]), pairs))
     a, b = sizes[pairs[new, 0]], sizes[pairs[new, 1]]
     agreeing = agreeing_rows(equal)[new]
@@ -266,6 +267,7 @@ def _compare(
     sets.sizes()  # computed once here, so forked workers share it instead of each computing it
     shared = {"sets": sets, "fingerprints": prints, "rows": rows, "buckets": buckets, "units": units}
     shared["band_buffers"] = BandBuffers(n)  # each worker's own copy once written (fork)
+    shared["screen_buffers"] = ScreenBuffers(_SCREEN_PAIRS, prints)
     with forked_pool(shared, jobs) as pool_map:
 
         def tasks() -> Iterator[_Comparison]:

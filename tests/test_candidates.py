@@ -14,6 +14,7 @@ from dedup.candidates import (
     MAX_BUCKET,
     SCREEN_RECALL,
     CrowdedBuckets,
+    ScreenBuffers,
     ScreenedPairs,
     agreeing_rows,
     band_keys,
@@ -168,6 +169,18 @@ def test_take_rows_is_fancy_indexing(dtype):
     rows = np.array([6, 0, 0, 3])
     assert np.array_equal(take_rows(table, rows), table[rows])
     assert take_rows(table, np.zeros(0, dtype=np.int64)).shape == (0, 5)
+    out = np.empty((4, 5), dtype=dtype)
+    assert take_rows(table, rows, out) is out and np.array_equal(out, table[rows])
+
+
+def test_equal_rows_in_reused_buffers_are_those_of_fresh_arrays():
+    rng = np.random.default_rng(3)
+    prints = rng.integers(0, 4, size=(50, 16)).astype(np.uint16)
+    buffers = ScreenBuffers(8, prints)
+    for size in (8, 3, 8, 20):  # 20: more pairs than the buffers hold
+        pairs = rng.integers(0, 50, size=(size, 2))
+        expected = prints[pairs[:, 0]] == prints[pairs[:, 1]]
+        assert np.array_equal(equal_rows(prints, pairs, buffers), expected)
 
 
 @pytest.mark.parametrize("s", [0.05, 0.2, 1 / 3, 0.4, 0.5, 0.9])
