@@ -60,7 +60,8 @@ def forked_pool(shared: dict, jobs: int) -> Iterator[Callable]:
             return
         slots = _Slots(4 * jobs)
         _SLOTS[:] = [slots]
-        with slots, ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        context = multiprocessing.get_context("fork")
+        with slots, ProcessPoolExecutor(jobs, mp_context=context, initializer=_keep_freed_memory) as pool:
 
             def submit(fn: Callable, item: object) -> tuple[Future, int | None]:
                 slot = slots.take()
@@ -184,16 +185,35 @@ def return_freed_memory() -> None:
     leave every worker at its high-water mark. Elsewhere than glibc this
     does nothing.
     """
-    trim = _malloc_trim()
+    trim = _libc("malloc_trim")
     if trim is not None:
         trim(0)
 
 
+def _keep_freed_memory() -> None:
+    """In each forked worker: let glibc keep up to 64 MB freed at the top of
+    its heap, and put arrays of up to 32 MB there, instead of handing them
+    back to the system as soon as they are freed (by default it trims the
+    heap once twice the largest array freed so far lies free at its top,
+    which a task's temporaries exceed). Those temporaries, freed and allocated again a
+    few thousand pairs or a million characters later, then reuse the same
+    pages instead of faulting fresh ones in (10 MB: 90,900 -> 79,000 page
+    faults, 0.655 -> 0.640 s; 100 MB: 6.20 -> 6.04 s, the same peak memory).
+    Workers still hand memory back after some tasks (`return_freed_memory`)."""
+    mallopt = _libc("mallopt")
+    if mallopt is not None:
+        mallopt(_M_TRIM_THRESHOLD, 64 << 20)
+        mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+
+
 @functools.cache
-def _malloc_trim() -> Callable | None:
-    """glibc's malloc_trim, or None where the C library has none."""
+def _libc(name: str) -> Callable | None:
+    """A function of glibc, or None where the C library has no such function."""
     try:
-        return ctypes.CDLL(None).malloc_trim
+        return getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
         return None
 
