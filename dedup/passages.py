@@ -59,7 +59,10 @@ _LONGEST_ABBREVIATION = max(map(len, ABBREVIATIONS))
 _PLAIN_ABBREVIATIONS = np.sort(
     np.array([int.from_bytes(a.encode(), "big") for a in ABBREVIATIONS if "." not in a], np.uint64)
 )
-_LAST_WORD = re.compile(r"(\w+(?:\.\w+)*)$")
+_DOTTED_ABBREVIATIONS = np.sort(  # all of them a letter, a dot, a letter ("u.s")
+    np.array([int.from_bytes(a.encode(), "big") for a in ABBREVIATIONS if "." in a], np.uint64)
+)
+_LAST_WORD = re.compile(r"(\w+(?:\.\w+)*)\Z")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SPACE = re.compile(r"\s")
 _NOT_SPACE = re.compile(r"\S")
@@ -277,8 +280,10 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
     """False for the stops that are the full stop of an initial or a known abbreviation.
 
     Only a full stop right after 1 to 6 letters can be one. A plain word is
-    looked up in ABBREVIATIONS directly; a dotted one ("U.S.") goes through
-    the regular expression that defines what the word before a stop is.
+    looked up in ABBREVIATIONS directly. A dotted one ("U.S.") can only be
+    one if it is a letter, a dot and a letter, with no word or dotted word
+    right before: what `_abbreviation_or_initial` (the definition) finds
+    then, looked up the same way.
     """
     keep = np.ones(len(stops), dtype=bool)
     points, classes = batch.points, batch.classes
@@ -299,7 +304,20 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
         np.minimum(np.searchsorted(_PLAIN_ABBREVIATIONS, codes), len(_PLAIN_ABBREVIATIONS) - 1)
     ]
     keep[plain] = found != codes  # np.isin would import numpy.ma in every worker (22 ms)
-    for i in np.flatnonzero(dotted).tolist():
+    dotted = np.flatnonzero(dotted & (letters == 1))
+    at = stops[dotted]
+
+    def word_at(offset: int) -> np.ndarray:
+        inside = at + offset >= 0
+        return inside & ((classes[np.maximum(at + offset, 0)] & _WORD) != 0)
+
+    alone = ~word_at(-4) & ~((points[np.maximum(at - 4, 0)] == 46) & (at >= 4) & word_at(-5))
+    codes = _ascii_codes(points, at[alone] - 3, np.full(int(alone.sum()), 3))
+    found = _DOTTED_ABBREVIATIONS[
+        np.minimum(np.searchsorted(_DOTTED_ABBREVIATIONS, codes), len(_DOTTED_ABBREVIATIONS) - 1)
+    ]
+    keep[dotted[alone]] = found != codes
+    for i in dotted[alone][codes == 0].tolist():  # beyond ASCII (the Kelvin sign lowercases to "k")
         keep[i] = not _abbreviation_or_initial(batch.joined, int(stops[i]))
     return keep
 
@@ -310,8 +328,9 @@ def _ascii_codes(points: np.ndarray, starts: np.ndarray, lengths: np.ndarray) ->
     `_PLAIN_ABBREVIATIONS`, or 0 for a word with a character beyond ASCII.
 
     Only letters change under `| 0x20` among the word characters of ASCII,
-    and no character beyond ASCII lowercases to ASCII letters alone, so equal
-    codes mean equal lowercased words.
+    so equal codes mean equal lowercased words; of the characters beyond
+    ASCII only the Kelvin sign lowercases to an ASCII letter alone ("k"),
+    which no plain abbreviation holds.
     """
     codes = np.zeros(len(starts), dtype=np.uint64)
     ascii_only = np.ones(len(starts), dtype=bool)

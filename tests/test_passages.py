@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.passages import split_paragraphs
@@ -147,6 +147,19 @@ def test_a_word_is_taken_for_an_abbreviation_exactly_when_its_lowercase_is_one(w
     points = np.array([ord(c) for c in word], dtype=np.uint32)
     code = _ascii_codes(points, np.array([0]), np.array([len(word)]))
     assert bool(np.isin(code, _PLAIN_ABBREVIATIONS)[0]) == (word.lower() in ABBREVIATIONS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="uUsSkKgGeEa1_. \n\u212a\u0130д", max_size=40))
+def test_every_full_stop_is_judged_as_the_regular_expression_judges_it(text):
+    import numpy as np
+
+    from dedup.passages import _abbreviation_or_initial, _Batch, _not_abbreviations
+
+    batch = _Batch([text])
+    stops = np.flatnonzero(batch.points == 46)
+    expected = [not _abbreviation_or_initial(batch.joined, stop) for stop in stops.tolist()]
+    assert _not_abbreviations(batch, stops).tolist() == expected
 
 
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60))
