@@ -296,8 +296,10 @@ def shingle_sets(texts: Sequence[str], k: int) -> ShingleSets:
     if not 1 <= k <= MAX_SHINGLE_SIZE:
         raise ValueError(f"shingle size must be in [1, {MAX_SHINGLE_SIZE}]")
     n = len(texts)
-    texts = [t.replace(_SEPARATOR, " ") if _SEPARATOR in t else t for t in texts]
-    hashes, is_sep = _word_hashes(_word_bytes(normalize(f" {_SEPARATOR} ".join(texts))))
+    joined = f" {_SEPARATOR} ".join(texts)
+    if joined.count(_SEPARATOR) > n - 1:  # a passage holds the separator itself: it becomes a space
+        joined = f" {_SEPARATOR} ".join(t.replace(_SEPARATOR, " ") for t in texts)
+    hashes, is_sep = _word_hashes(_word_bytes(normalize(joined)))
     unit = np.cumsum(is_sep)[~is_sep]
     hashes = hashes[~is_sep]
     word_counts = np.bincount(unit, minlength=n).astype(np.int64)
