@@ -15,7 +15,7 @@ import contextlib
 import gc
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -400,6 +400,10 @@ def _build_clusters(
     errors: list[FileError],
     jobs: int,
 ) -> list[Cluster]:
+    """The groups' members with their text, similarity to their
+    representative and lines, as clusters. Members are built file by file
+    as the files are read again, so that on many cores building them
+    overlaps the reading (0.18 s at 100 MB)."""
     if not groups:
         return []
     sizes = [len(g.members) for g in groups]
@@ -407,26 +411,24 @@ def _build_clusters(
     reps = np.repeat([g.representative for g in groups], sizes)
     first, last = graph.node_first[members], graph.node_last[members]
     doc, start, end = units.doc[first], units.start[first], units.end[last]
-    with _member_texts(doc, start, end, doc_paths, doc_encodings, errors, jobs) as member_texts:
+    order = np.argsort(doc, kind="stable")  # file by file, each file read once
+    with _member_texts(doc[order], start[order], end[order], doc_paths, doc_encodings, errors, jobs) as parts:
         node_sets = sets.span_unions(graph.node_first, graph.node_last)  # while workers read
         jaccard, containment = pair_similarities(node_sets, np.stack((reps, members), -1))
-        texts = member_texts()
-    rows = zip(
-        doc.tolist(),
-        start.tolist(),
-        end.tolist(),
-        units.line_start[first].tolist(),
-        units.line_end[last].tolist(),
-        texts,
-        np.round(jaccard, 4).tolist(),
-        np.round(containment, 4).tolist(),
-    )
-    with _gc_paused():
-        found = [
-            Member(doc_paths[d], s, e, line_s, line_e, text, j, c) if text is not None else None
-            for d, s, e, line_s, line_e, text, j, c in rows
-        ]
-        return _rank_clusters(groups, members, reps, doc, texts, found)
+        columns = (doc, start, end, units.line_start[first], units.line_end[last])
+        rows = zip(
+            *(a[order].tolist() for a in columns), *(np.round(a[order], 4).tolist() for a in (jaccard, containment))
+        )
+        texts: list[str | None] = [None] * len(members)
+        found: list[Member | None] = [None] * len(members)
+        at = iter(order.tolist())
+        with _gc_paused():
+            for part in parts:
+                for text, (d, s, e, line_s, line_e, j, c), i in zip(part, rows, at):  # part first: zip stops there
+                    texts[i] = text
+                    if text is not None:
+                        found[i] = Member(doc_paths[d], s, e, line_s, line_e, text, j, c)
+            return _rank_clusters(groups, members, reps, doc, texts, found)
 
 
 def _rank_clusters(
@@ -509,22 +511,20 @@ def _member_texts(
     doc_encodings: list[str],
     errors: list[FileError],
     jobs: int,
-) -> Iterator[Callable[[], list[str | None]]]:
-    """Yield a function that returns the text of each member (document,
-    start, end), None where its file could not be read again. Each file
-    holding members is re-read once, on `jobs` forked processes when there
-    are many, starting as soon as this is entered, so the caller can work
-    meanwhile."""
-    order = np.argsort(doc, kind="stable")
-    by_file = doc[order]
-    first = np.flatnonzero(np.concatenate(([True], by_file[1:] != by_file[:-1], [True])))
+) -> Iterator[Iterator[list[str | None]]]:
+    """Yield the text of each member (document, start, end; sorted by
+    document), None where its file could not be read again, as consecutive
+    lists in that order, each as soon as it is read. Each file holding
+    members is re-read once, on `jobs` forked processes when there are many,
+    starting as soon as this is entered, so the caller can work meanwhile."""
+    first = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1], [True])))
     files = len(first) - 1
     jobs = jobs if files >= workers.PARALLEL_MIN_FILES else 1
     cuts = np.linspace(0, files, 4 * jobs + 1).astype(np.int64).tolist()
     shared = {
-        "doc": by_file.tolist(),
-        "start": start[order].tolist(),
-        "end": end[order].tolist(),
+        "doc": doc.tolist(),
+        "start": start.tolist(),
+        "end": end.tolist(),
         "first": first.tolist(),
         "paths": doc_paths,
         "encodings": doc_encodings,
@@ -532,14 +532,9 @@ def _member_texts(
     with forked_pool(shared, jobs) as pool_map:
         reading = pool_map(_texts_of_shared, itertools.starmap(range, itertools.pairwise(cuts)), eager=True)
 
-        def texts() -> list[str | None]:
-            in_file_order: list[str | None] = []
+        def texts() -> Iterator[list[str | None]]:
             for part, failures in reading:
-                in_file_order += part
                 errors.extend(FileError(doc_paths[d], why) for d, why in failures)
-            out: list[str | None] = [None] * len(order)
-            for i, text in zip(order.tolist(), in_file_order):
-                out[i] = text
-            return out
+                yield part
 
-        yield texts
+        yield texts()
