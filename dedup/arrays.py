@@ -45,12 +45,16 @@ def take_rows(table: np.ndarray, rows: np.ndarray, out: np.ndarray | None = None
     """table[rows] for a 2-D table, each row copied as one block of bytes:
     3-5 times faster than numpy's item-by-item gather for narrow items
     (measured on 128 two-byte fingerprints per row). Into `out` (C-ordered,
-    of the table's type and width, len(rows) rows) if given."""
+    of the table's type and width, len(rows) rows) if given, with the rows
+    checked here: numpy checks them by copying through a buffer, which
+    took 2.5 times as long."""
     table = np.ascontiguousarray(table)
     block = np.dtype((np.void, table.shape[1] * table.itemsize))
     blocks = table.view(block).reshape(len(table))
     if out is not None:
-        np.take(blocks, rows, out=out.view(block).reshape(len(rows)))
+        if len(rows) and not 0 <= rows.min() <= rows.max() < len(table):
+            raise IndexError("row out of range")
+        np.take(blocks, rows, out=out.view(block).reshape(len(rows)), mode="clip")
         return out
     return np.take(blocks, rows).view(table.dtype).reshape(len(rows), table.shape[1])
 

@@ -171,6 +171,8 @@ def test_take_rows_is_fancy_indexing(dtype):
     assert take_rows(table, np.zeros(0, dtype=np.int64)).shape == (0, 5)
     out = np.empty((4, 5), dtype=dtype)
     assert take_rows(table, rows, out) is out and np.array_equal(out, table[rows])
+    with pytest.raises(IndexError):
+        take_rows(table, np.array([7]), out[:1])
 
 
 def test_equal_rows_in_reused_buffers_are_those_of_fresh_arrays():
