@@ -170,3 +170,13 @@ def test_code_points_are_held_in_the_narrowest_array(text):
     assert points.tolist() == [ord(c) for c in text]
     widest = max(map(ord, text), default=0)
     assert points.itemsize == (1 if widest < 256 else 2 if widest < 0x10000 else 4)
+
+
+def test_latin1_text_gets_the_same_character_classes_as_wider_text():
+    import numpy as np
+
+    from dedup.passages import _KNOWN, _classes
+
+    narrow = _classes(np.arange(256, dtype=np.uint8))
+    wide = _classes(np.arange(256, dtype=np.uint16))
+    assert narrow.tolist() == (wide & ~np.uint16(_KNOWN)).tolist()
