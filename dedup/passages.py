@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .arrays import distinct
+from .arrays import distinct, in_sorted
 
 __all__ = [
     "ABBREVIATIONS",
@@ -309,11 +309,7 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
     dotted[dotted] = (points[word_start[dotted] - 1] == 46) & ((classes[word_start[dotted] - 2] & _WORD) != 0)
     keep[maybe & ~dotted & (letters == 1)] = False
     plain = np.flatnonzero(maybe & ~dotted & (letters > 1))
-    codes = _ascii_codes(points, word_start[plain], letters[plain])
-    found = _PLAIN_ABBREVIATIONS[
-        np.minimum(np.searchsorted(_PLAIN_ABBREVIATIONS, codes), len(_PLAIN_ABBREVIATIONS) - 1)
-    ]
-    keep[plain] = found != codes  # np.isin would import numpy.ma in every worker (22 ms)
+    keep[plain] = ~in_sorted(_ascii_codes(points, word_start[plain], letters[plain]), _PLAIN_ABBREVIATIONS)
     dotted = np.flatnonzero(dotted & (letters == 1))
     at = stops[dotted]
 
@@ -323,10 +319,7 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
 
     alone = ~word_at(-4) & ~((points[np.maximum(at - 4, 0)] == 46) & (at >= 4) & word_at(-5))
     codes = _ascii_codes(points, at[alone] - 3, np.full(int(alone.sum()), 3))
-    found = _DOTTED_ABBREVIATIONS[
-        np.minimum(np.searchsorted(_DOTTED_ABBREVIATIONS, codes), len(_DOTTED_ABBREVIATIONS) - 1)
-    ]
-    keep[dotted[alone]] = found != codes
+    keep[dotted[alone]] = ~in_sorted(codes, _DOTTED_ABBREVIATIONS)
     for i in dotted[alone][codes == 0].tolist():  # beyond ASCII (the Kelvin sign lowercases to "k")
         keep[i] = not _abbreviation_or_initial(batch.joined, int(stops[i]))
     return keep

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.arrays import GrowingArray
+from dedup.arrays import GrowingArray, in_sorted
 
 
 @pytest.mark.parametrize("width", [None, 3])
@@ -40,3 +40,9 @@ def test_where_a_map_cannot_grow_in_place_it_is_copied_to_a_larger_one(monkeypat
         grown.append(part)
     assert np.array_equal(grown.array(), np.concatenate(parts))
     assert len(maps) > 5  # it did grow, map by map
+
+
+@given(st.lists(st.integers(0, 40), max_size=30), st.sets(st.integers(0, 40), min_size=1, max_size=10))
+def test_in_sorted_is_isin(values, table):
+    values, table = np.array(values, dtype=np.uint64), np.array(sorted(table), dtype=np.uint64)
+    assert in_sorted(values, table).tolist() == np.isin(values, table).tolist()
