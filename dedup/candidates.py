@@ -111,19 +111,23 @@ def _codes_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
 
     Each group's members are in ascending order, so every pair comes out as
     (smaller, larger). Codes are made directly from the two halves, without
-    the pairs as an array of their own.
+    the pairs as an array of their own. Small groups are taken a size at a
+    time (at most MAX_BUCKET - 1 sizes), crowded ones all at once: at 1000
+    MB a band's crowded buckets come in some 270 sizes, and a pass per size
+    took 80 of the band's 300 ms.
     """
     high = members.astype(np.uint64) << np.uint64(32)
     low = members.astype(np.uint64)
+    small = sizes <= MAX_BUCKET
     out = []
-    for size in distinct(sizes):
+    for size in distinct(sizes[small]).tolist():
         first = starts[sizes == size]
-        if size <= MAX_BUCKET:
-            i, j = np.triu_indices(size, 1)
-            out.append((high[first[:, None] + i] | low[first[:, None] + j]).ravel())
-        else:
-            rest = (first[:, None] + np.arange(1, size)).ravel()
-            out.append(np.repeat(high[first], size - 1) | low[rest])
+        i, j = np.triu_indices(size, 1)
+        out.append((high[first[:, None] + i] | low[first[:, None] + j]).ravel())
+    if not small.all():
+        spokes = sizes[~small] - 1
+        hubs = np.repeat(starts[~small], spokes)
+        out.append(high[hubs] | low[hubs + 1 + _ranks(spokes)])
     return np.concatenate(out) if out else np.zeros(0, dtype=np.uint64)
 
 
