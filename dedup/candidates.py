@@ -116,8 +116,8 @@ def _codes_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
     MB a band's crowded buckets come in some 270 sizes, and a pass per size
     took 80 of the band's 300 ms.
     """
-    high = members.astype(np.uint64) << np.uint64(32)
-    low = members.astype(np.uint64)
+    low = members.astype(np.uint64, copy=False)
+    high = low << np.uint64(32)
     small = sizes <= MAX_BUCKET
     out = []
     for size in distinct(sizes[small]).tolist():
@@ -178,12 +178,12 @@ def band_pairs(band: np.ndarray, buffers: BandBuffers | None = None) -> tuple[np
     group_of = np.flatnonzero(new_group)
     sizes = np.diff(np.append(group_of, len(repeat))) + 1
     at = np.repeat(repeat[group_of], sizes) + _ranks(sizes)
-    members = (packed[at] & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)  # rows ascend within a key
+    members = packed[at] & ((np.uint64(1) << bits) - np.uint64(1))  # rows, ascending within a key
     starts = np.cumsum(sizes) - sizes
     codes = _codes_in_groups(members, starts, sizes)
     crowded = sizes > MAX_BUCKET
     crowded_rows = members[np.repeat(starts[crowded], sizes[crowded]) + _ranks(sizes[crowded])]
-    return codes, crowded_rows, members[starts[crowded]]
+    return codes, crowded_rows.astype(np.int64), members[starts[crowded]].astype(np.int64)
 
 
 def _ranks(sizes: np.ndarray) -> np.ndarray:
