@@ -113,8 +113,8 @@ def _codes_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
     (smaller, larger). Codes are made directly from the two halves, without
     the pairs as an array of their own. Small groups are taken a size at a
     time (at most MAX_BUCKET - 1 sizes), crowded ones all at once: at 1000
-    MB a band's crowded buckets come in some 270 sizes, and a pass per size
-    took 80 of the band's 300 ms.
+    MB they come in some 270 sizes a band, and a pass over all buckets per
+    size made the codes of 8 bands take 0.88-1.41 s instead of 0.59-1.03 s.
     """
     low = members.astype(np.uint64, copy=False)
     high = low << np.uint64(32)
