@@ -310,8 +310,8 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
     keep[maybe & ~dotted & (letters == 1)] = False
     plain = np.flatnonzero(maybe & ~dotted & (letters > 1))
     keep[plain] = ~in_sorted(_ascii_codes(points, word_start[plain], letters[plain]), _PLAIN_ABBREVIATIONS)
-    dotted = np.flatnonzero(dotted & (letters == 1))
-    at = stops[dotted]
+    three = np.flatnonzero(dotted & (letters == 1))  # a letter, a dot, a letter before the stop
+    at = stops[three]
 
     def word_at(offset: int) -> np.ndarray:
         inside = at + offset >= 0
@@ -319,8 +319,8 @@ def _not_abbreviations(batch: _Batch, stops: np.ndarray) -> np.ndarray:
 
     alone = ~word_at(-4) & ~((points[np.maximum(at - 4, 0)] == 46) & (at >= 4) & word_at(-5))
     codes = _ascii_codes(points, at[alone] - 3, np.full(int(alone.sum()), 3))
-    keep[dotted[alone]] = ~in_sorted(codes, _DOTTED_ABBREVIATIONS)
-    for i in dotted[alone][codes == 0].tolist():  # beyond ASCII (the Kelvin sign lowercases to "k")
+    keep[three[alone]] = ~in_sorted(codes, _DOTTED_ABBREVIATIONS)
+    for i in three[alone][codes == 0].tolist():  # beyond ASCII (the Kelvin sign lowercases to "k")
         keep[i] = not _abbreviation_or_initial(batch.joined, int(stops[i]))
     return keep
 

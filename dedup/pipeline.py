@@ -187,24 +187,26 @@ def _compare_shared(task: _Comparison) -> tuple[np.ndarray, np.ndarray, int, int
         candidates += new
     worth = np.concatenate(worth)
     compared = pairs[worth]
-    jaccard, containment = pair_similarities(sets, compared)
-    sizes = sets.sizes()
-    small = np.minimum(sizes[compared[:, 0]], sizes[compared[:, 1]])
-    verified = _matches(jaccard, containment, small, task.threshold, task.containment)
+    verified = _verify(sets, compared, task.threshold, task.containment)[1]
     found, passed = compared[verified], task.codes[worth]
-    del pairs, worth, jaccard, containment, small, verified
+    del pairs, worth, verified
     if next(_TASKS_DONE) % _TASKS_PER_TRIM == 0:
         return_freed_memory()
     return found, passed, candidates, len(compared), time.perf_counter() - started
 
 
-def _matches(
-    jaccard: np.ndarray, containment: np.ndarray, small: np.ndarray, threshold: float, least_contained: float
-) -> np.ndarray:
-    """Which pairs pass verification: Jaccard similarity at `threshold`, or
-    at least `least_contained` of the smaller set's shingles (`small` of
-    them), and MIN_CONTAINED_SHINGLES, in the other."""
-    return (jaccard >= threshold) | ((containment >= least_contained) & (small * containment >= MIN_CONTAINED_SHINGLES))
+def _verify(
+    sets: ShingleSets, pairs: np.ndarray, threshold: float, least_contained: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Jaccard similarity of each pair of rows of `sets`, and whether the
+    pair passes verification: Jaccard similarity at `threshold`, or at least
+    `least_contained` of the smaller set's shingles, and
+    MIN_CONTAINED_SHINGLES, in the other."""
+    jaccard, containment = pair_similarities(sets, pairs)
+    sizes = sets.sizes()
+    small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+    contained = (containment >= least_contained) & (small * containment >= MIN_CONTAINED_SHINGLES)
+    return jaccard, (jaccard >= threshold) | contained
 
 
 def _node_measure(graph: Links, sets: ShingleSets, settings: Settings) -> Measure:
@@ -214,11 +216,7 @@ def _node_measure(graph: Links, sets: ShingleSets, settings: Settings) -> Measur
     def measure(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         nodes, inverse = np.unique(np.concatenate((a, b)), return_inverse=True)
         node_sets = sets.span_unions(graph.node_first[nodes], graph.node_last[nodes])
-        pairs = inverse.reshape(2, -1).T
-        jaccard, containment = pair_similarities(node_sets, pairs)
-        sizes = node_sets.sizes()
-        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-        matched = _matches(jaccard, containment, small, settings.threshold, settings.containment)
+        jaccard, matched = _verify(node_sets, inverse.reshape(2, -1).T, settings.threshold, settings.containment)
         return np.where(matched, jaccard, np.nan)
 
     return measure
