@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +31,7 @@ __all__ = [
     "SCREEN_RECALL",
     "BandBuffers",
     "CrowdedBuckets",
+    "IdenticalRows",
     "ScreenBuffers",
     "ScreenedPairs",
     "agreeing_rows",
@@ -40,6 +42,7 @@ __all__ = [
     "candidate_probability",
     "choose_bands",
     "equal_rows",
+    "identical_rows",
     "least_equal_rows",
     "lsh_curve",
     "screen_pairs",
@@ -51,6 +54,7 @@ SCREEN_RECALL = 0.999
 MAX_BUCKET = 16  # larger buckets yield a star; 64 gave 1.9 times the candidates at 100 MB (README)
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 _LOOKUP_BLOCK = 16_384
+_HASH_BLOCK = 1 << 16
 
 
 def candidate_probability(s: float | np.ndarray, bands: int, rows: int) -> float | np.ndarray:
@@ -96,12 +100,7 @@ def band_keys(fingerprints: np.ndarray, bands: int, rows: int) -> np.ndarray:
     for r in range(rows):
         keys *= _BAND_MULT
         keys ^= columns[r : bands * rows : rows].astype(np.uint64) + np.uint64(r + 1)
-    # splitmix64's finaliser, so the high bits depend on every row
-    keys ^= keys >> np.uint64(30)
-    keys *= np.uint64(0xBF58476D1CE4E5B9)
-    keys ^= keys >> np.uint64(27)
-    keys *= np.uint64(0x94D049BB133111EB)
-    keys ^= keys >> np.uint64(31)
+    _mix(keys)  # so that the high bits depend on every row
     return np.ascontiguousarray((keys >> np.uint64(32)).astype(np.uint32).T)
 
 
@@ -134,13 +133,17 @@ def _codes_in_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray)
 class BandBuffers:
     """Work arrays for `band_pairs`, reused band after band over the same
     passages: a fresh array per band costs more in page faults than the
-    sort itself (193 -> 84 ms a band of 8 million passages, measured)."""
+    sort itself (193 -> 84 ms a band of 8 million passages, measured).
+    With `identical`, the band holds one passage for each set of identical
+    rows (`IdenticalRows.standing`)."""
 
-    def __init__(self, passages: int):
+    def __init__(self, passages: int, identical: IdenticalRows | None = None):
+        self.identical = identical
+        self.bits = np.uint64(max(1, (passages - 1).bit_length()))
+        self.positions = np.arange(passages, dtype=np.uint64)
         self.packed = np.empty(passages, dtype=np.uint64)
         self.high = np.empty(passages, dtype=np.uint64)
         self.equal = np.empty(max(passages - 1, 0), dtype=bool)
-        self.rows = np.arange(passages, dtype=np.uint64)
 
 
 def band_pairs(band: np.ndarray, buffers: BandBuffers | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -156,6 +159,9 @@ def band_pairs(band: np.ndarray, buffers: BandBuffers | None = None) -> tuple[np
     boilerplate cannot explode into millions of pairs; the members of such
     crowded buckets are returned too, since not all of their pairs were.
     `band` may be a strided column: it is copied into the work array anyway.
+    With `buffers.identical`, the band holds one row for each set of
+    identical rows, and each bucket proposes what it would with all their
+    copies in it, except pairs of identical rows (see `IdenticalRows`).
     """
     n = len(band)
     nothing = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -163,27 +169,83 @@ def band_pairs(band: np.ndarray, buffers: BandBuffers | None = None) -> tuple[np
         return nothing
     if buffers is None or len(buffers.packed) != n:
         buffers = BandBuffers(n)
-    bits = np.uint64(max(1, (n - 1).bit_length()))
-    packed, high = buffers.packed, buffers.high
+    bits, packed = buffers.bits, buffers.packed
     packed[:] = band
     packed <<= bits
-    packed |= buffers.rows
+    packed |= buffers.positions
     packed.sort()
-    np.right_shift(packed, bits, out=high)
-    repeat = np.flatnonzero(np.equal(high[1:], high[:-1], out=buffers.equal))  # few: most keys are unique
-    if not len(repeat):
+    at, starts, sizes = _equal_runs(np.right_shift(packed, bits, out=buffers.high), buffers.equal)
+    if not len(at):
         return nothing
-    new_group = np.ones(len(repeat), dtype=bool)
-    new_group[1:] = repeat[1:] != repeat[:-1] + 1
-    group_of = np.flatnonzero(new_group)
-    sizes = np.diff(np.append(group_of, len(repeat))) + 1
-    at = np.repeat(repeat[group_of], sizes) + _ranks(sizes)
-    members = packed[at] & ((np.uint64(1) << bits) - np.uint64(1))  # rows, ascending within a key
-    starts = np.cumsum(sizes) - sizes
-    codes = _codes_in_groups(members, starts, sizes)
-    crowded = sizes > MAX_BUCKET
+    members = packed[at] & ((np.uint64(1) << bits) - np.uint64(1))  # positions, ascending within a key
+    identical = buffers.identical
+    if identical is None:
+        weights = sizes
+        codes = _codes_in_groups(members, starts, sizes)
+    else:
+        weights = np.add.reduceat(identical.weight[members], starts)
+        plain = weights == sizes
+        rows = identical.standing[members].astype(np.uint64)
+        codes = np.concatenate(
+            (
+                _codes_in_groups(rows, starts[plain], sizes[plain]),
+                _codes_with_copies(members, starts[~plain], sizes[~plain], weights[~plain], identical),
+            )
+        )
+        members = rows
+    crowded = weights > MAX_BUCKET
     crowded_rows = members[np.repeat(starts[crowded], sizes[crowded]) + _ranks(sizes[crowded])]
     return codes, crowded_rows.astype(np.int64), members[starts[crowded]].astype(np.int64)
+
+
+def _equal_runs(values: np.ndarray, equal: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where a sorted array holds runs of two or more equal values: the
+    indices of their items, run after run, and each run's start (in those
+    indices) and size. `equal` is a work array of len(values) - 1."""
+    repeat = np.flatnonzero(np.equal(values[1:], values[:-1], out=equal))  # few: most values are unique
+    if not len(repeat):
+        return repeat, repeat, repeat
+    new_run = np.ones(len(repeat), dtype=bool)
+    new_run[1:] = repeat[1:] != repeat[:-1] + 1
+    run_of = np.flatnonzero(new_run)
+    sizes = np.diff(np.append(run_of, len(repeat))) + 1
+    return np.repeat(repeat[run_of], sizes) + _ranks(sizes), np.cumsum(sizes) - sizes, sizes
+
+
+def _codes_with_copies(
+    members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, weights: np.ndarray, identical: IdenticalRows
+) -> np.ndarray:
+    """`pair_codes` of buckets (of positions in `identical.standing`) that
+    hold rows standing for copies, as if every copy were in the bucket
+    (`weights` rows in all): all pairs of rows when there are at most
+    MAX_BUCKET, otherwise a star on the first, and in either case no pair
+    of identical rows, which `IdenticalRows.links` makes once. A crowded
+    bucket's first row is not expanded: its copies would only give such pairs.
+    """
+    if not len(starts):
+        return np.zeros(0, dtype=np.uint64)
+    member = members[np.repeat(starts, sizes) + _ranks(sizes)].astype(np.int64)
+    counts = identical.weight[member]
+    crowded = weights > MAX_BUCKET
+    counts[(np.cumsum(sizes) - sizes)[crowded]] = 1
+    label = np.repeat(np.arange(len(member)), counts)  # bucket by bucket, the first row first
+    offset = _ranks(counts)
+    copy_at = np.maximum(identical.copy_starts[member][label] + offset - 1, 0)
+    rows = np.where(offset == 0, identical.standing[member][label], identical.copies[copy_at]).astype(np.uint64)
+    expanded = np.add.reduceat(counts, np.cumsum(sizes) - sizes)
+    begins = np.cumsum(expanded) - expanded
+    out = []
+    for size in distinct(expanded[~crowded]).tolist():
+        i, j = np.triu_indices(size, 1)
+        left, right = (begins[~crowded & (expanded == size)][:, None] + k for k in (i, j))
+        keep = label[left] != label[right]
+        a, b = rows[left[keep]], rows[right[keep]]
+        out.append((np.minimum(a, b) << np.uint64(32)) | np.maximum(a, b))
+    if crowded.any():
+        spokes = expanded[crowded] - 1
+        hubs = np.repeat(begins[crowded], spokes)  # each bucket's smallest row
+        out.append((rows[hubs] << np.uint64(32)) | rows[hubs + 1 + _ranks(spokes)])
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint64)
 
 
 def _ranks(sizes: np.ndarray) -> np.ndarray:
@@ -202,9 +264,10 @@ class CrowdedBuckets:
     neither side is its representative.
     """
 
-    def __init__(self, crowded: np.ndarray, representative: np.ndarray):
+    def __init__(self, crowded: np.ndarray, representative: np.ndarray, standing_of: np.ndarray | None = None):
         self.crowded = crowded
         self.representative = representative
+        self.standing_of = standing_of  # rows banded through another (`IdenticalRows`) share its buckets
 
     @staticmethod
     def table_shape(passages: int, bands: int) -> tuple[int, int]:
@@ -234,8 +297,9 @@ class CrowdedBuckets:
         out = np.zeros(len(pairs), dtype=bool)
         if len(maybe):
             crowded, representative = self.crowded.view(np.uint64), self.representative.view(np.uint64)
-            sides = pairs[maybe]
-            proposes = ~crowded[sides[:, 0]] | representative[sides[:, 0]]
+            first = pairs[maybe, 0]
+            standing = first if self.standing_of is None else self.standing_of[first]
+            proposes = ~crowded[standing] | representative[first]
             out[maybe] = (shared_words[maybe] & proposes).any(axis=1)
         return out
 
@@ -287,15 +351,110 @@ class ScreenedPairs:
         return codes[keep]
 
 
+@dataclass
+class IdenticalRows:
+    """Sets of rows of a table that are identical (`identical_rows`).
+
+    `standing` holds one row for each set, its first, and every row
+    identical to no other (ascending); `weight[k]` is how many rows
+    `standing[k]` stands for, itself included, and its copies are
+    `copies[copy_starts[k] : copy_starts[k] + weight[k] - 1]` (ascending);
+    `standing_of[row]` is the row that stands for `row`; `links` are the
+    `pair_codes` (sorted) that join each set's rows as a bucket would: all
+    pairs when it holds at most MAX_BUCKET rows, otherwise a star on the first.
+    """
+
+    standing: np.ndarray
+    weight: np.ndarray
+    copy_starts: np.ndarray
+    copies: np.ndarray
+    standing_of: np.ndarray
+    links: np.ndarray
+
+
+def identical_rows(table: np.ndarray) -> IdenticalRows:
+    """The sets of identical rows of a 2-D table (of fingerprints, or of keys).
+
+    Copies of a boilerplate line or of an unedited wire story have identical
+    signatures, so they share every band's key: banded as they are, they
+    fill one crowded bucket in every band, whose star is made again band
+    after band (at 1000 MB, 0.9 million copies of four lines: 76 million
+    codes made, and dropped as known, in all). Instead each set is banded
+    once, through its first row, and its own links are made once.
+    """
+    n = len(table)
+    bits = np.uint64(max(1, (n - 1).bit_length()))
+    packed = _row_hashes(table) >> bits << bits
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    at, starts, sizes = _equal_runs(packed >> bits)
+    rows = (packed[at] & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)  # ascending within a set
+    firsts = np.repeat(rows[starts], sizes)
+    # equal hashes, so almost surely equal rows: any that are not stand alone
+    same = np.ones(len(rows), dtype=bool)
+    for i in range(0, len(rows), _HASH_BLOCK):
+        block = slice(i, i + _HASH_BLOCK)
+        same[block] = (take_rows(table, rows[block]) == take_rows(table, firsts[block])).all(axis=1)
+    group = np.repeat(np.arange(len(sizes)), sizes)[same]
+    counts = np.bincount(group, minlength=len(sizes))
+    kept = counts[group] > 1
+    rows, firsts, sizes = rows[same][kept], firsts[same][kept], counts[counts > 1]
+    starts = np.cumsum(sizes) - sizes
+    standing_of = np.arange(n)
+    standing_of[rows] = firsts
+    copied = rows != firsts
+    is_standing = np.ones(n, dtype=bool)
+    is_standing[rows[copied]] = False
+    standing = np.flatnonzero(is_standing)
+    weight = np.bincount(firsts, minlength=n)[standing]
+    weight[weight == 0] = 1
+    copy_order = np.lexsort((rows[copied], firsts[copied]))
+    return IdenticalRows(
+        standing=standing,
+        weight=weight,
+        copy_starts=np.cumsum(weight - 1) - (weight - 1),
+        copies=rows[copied][copy_order],
+        standing_of=standing_of,
+        links=distinct(_codes_in_groups(rows.astype(np.uint64), starts, sizes)),
+    )
+
+
+def _row_hashes(table: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of a 2-D table: the row's 64-bit words
+    times random odd constants, summed (one matrix product, 4 times faster
+    than a loop over the columns), then mixed."""
+    width = table.shape[1] * table.itemsize
+    words = width // 8 if width % 8 == 0 else table.shape[1]
+    multipliers = _mix(np.arange(1, words + 1, dtype=np.uint64) * _BAND_MULT) | np.uint64(1)
+    hashes = np.empty(len(table), dtype=np.uint64)
+    for lo in range(0, len(table), _HASH_BLOCK):
+        block = np.ascontiguousarray(table[lo : lo + _HASH_BLOCK])
+        block = block.view(np.uint64) if width % 8 == 0 else block.astype(np.uint64)
+        _mix(np.matmul(block, multipliers, out=hashes[lo : lo + len(block)]))
+    return hashes
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, in place: every bit of the result depends on every bit of the value."""
+    values ^= values >> np.uint64(30)
+    values *= np.uint64(0xBF58476D1CE4E5B9)
+    values ^= values >> np.uint64(27)
+    values *= np.uint64(0x94D049BB133111EB)
+    values ^= values >> np.uint64(31)
+    return values
+
+
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     """Distinct (i, j) pairs with i < j that some band proposes, sorted.
 
-    `keys` is a (passages, bands) array from `band_keys`.
+    `keys` is a (passages, bands) array from `band_keys`. Rows with the same
+    key in every band are banded through the first of them (see
+    `identical_rows`), as the pipeline does with identical fingerprints.
     """
-    buffers = BandBuffers(len(keys))
-    codes = [band_pairs(keys[:, band], buffers)[0] for band in range(keys.shape[1])]
-    if not codes:
-        return np.zeros((0, 2), dtype=np.int64)
+    identical = identical_rows(keys)
+    buffers = BandBuffers(len(identical.standing), identical)
+    standing_keys = keys[identical.standing]
+    codes = [identical.links] + [band_pairs(standing_keys[:, band], buffers)[0] for band in range(keys.shape[1])]
     return decode_pairs(distinct(np.concatenate(codes)))
 
 

@@ -34,6 +34,7 @@ from .candidates import (
     band_pairs,
     choose_bands,
     equal_rows,
+    identical_rows,
     screen_pairs,
     shared_bands,
 )
@@ -141,11 +142,13 @@ def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int
     inherited: the first band, the distinct candidates of these bands, their
     crowded buckets (band, members, representatives), and the seconds it took."""
     started = time.perf_counter()
-    rows = SHARED["rows"]
+    rows, buffers = SHARED["rows"], SHARED["band_buffers"]
     keys = band_keys(SHARED["fingerprints"][:, bands.start * rows : bands.stop * rows], len(bands), rows)
+    if len(buffers.packed) < len(keys):
+        keys = keys[buffers.identical.standing]  # one row for each set of identical fingerprints
     codes, crowded = [], []
     for band in bands:
-        found, members, representatives = band_pairs(keys[:, band - bands.start], SHARED["band_buffers"])
+        found, members, representatives = band_pairs(keys[:, band - bands.start], buffers)
         codes.append(found)
         if len(members):
             crowded.append((band, members, representatives))
@@ -256,21 +259,27 @@ def _compare(
     `align_runs`) and the runs' similarities, the number of distinct
     candidates and the number of pairs whose shingle sets were compared."""
     n = len(units)
+    with timed(timings, "identical signatures"):
+        identical = identical_rows(prints)
     shape = CrowdedBuckets.table_shape(n, bands)
-    buckets = CrowdedBuckets(shared_zeros(shape), shared_zeros(shape))
+    buckets = CrowdedBuckets(shared_zeros(shape), shared_zeros(shape), identical.standing_of)
     screened = ScreenedPairs()
     candidates = compared = 0
     kept = []
     timings["candidates"] = timings["verify"] = 0.0
     sets.sizes()  # computed once here, so forked workers share it instead of each computing it
     shared = {"sets": sets, "fingerprints": prints, "rows": rows, "buckets": buckets, "units": units}
-    shared["band_buffers"] = BandBuffers(n)  # each worker's own copy once written (fork)
+    shared["band_buffers"] = BandBuffers(len(identical.standing), identical)  # each worker's own copy once written
     shared["screen_buffers"] = ScreenBuffers(_SCREEN_PAIRS, prints)
     with forked_pool(shared, jobs) as pool_map:
 
         def tasks() -> Iterator[_Comparison]:
-            """Each group's candidates in pieces, once the bands before it are marked."""
-            groups = _band_groups(bands, n) if n > 1 else []
+            """The links between identical signatures, then each group's
+            candidates, in pieces, once the bands before it are marked."""
+            links = identical.links
+            for piece in np.array_split(links, max(1, len(links) // _PIECE_PAIRS)) if len(links) else []:
+                yield _Comparison(piece, 0, settings.threshold, settings.containment)
+            groups = _band_groups(bands, len(identical.standing)) if n > 1 else []
             for first_band, codes, crowded, seconds in pool_map(_band_group_of_shared, groups):
                 timings["candidates"] += seconds
                 for found in crowded:

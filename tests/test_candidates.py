@@ -13,6 +13,7 @@ from dedup.arrays import decode_pairs, take_rows
 from dedup.candidates import (
     MAX_BUCKET,
     SCREEN_RECALL,
+    BandBuffers,
     CrowdedBuckets,
     ScreenBuffers,
     ScreenedPairs,
@@ -24,6 +25,7 @@ from dedup.candidates import (
     candidate_probability,
     choose_bands,
     equal_rows,
+    identical_rows,
     least_equal_rows,
     screen_pairs,
     shared_bands,
@@ -106,6 +108,99 @@ def test_a_candidate_is_new_only_in_the_first_band_that_proposes_it(bands, data)
             earlier = buckets.proposed_any(shared_bands(equal_rows(keys, pairs), band, 1), pairs)
             seen += [tuple(p) for p in pairs[~earlier].tolist()]
         assert sorted(seen) == sorted(proposed)  # each proposed pair exactly once
+    finally:
+        candidates.MAX_BUCKET = original
+
+
+def _bucket_pairs(members: list[int]) -> set[tuple[int, int]]:
+    """What one bucket proposes: all pairs when small, else a star on its first."""
+    if len(members) <= candidates.MAX_BUCKET:
+        return set(itertools.combinations(members, 2))
+    return {(members[0], m) for m in members[1:]}
+
+
+def _identical_sets(keys: np.ndarray) -> list[list[int]]:
+    sets: dict[tuple, list[int]] = {}
+    for i, row in enumerate(keys.tolist()):
+        sets.setdefault(tuple(row), []).append(i)
+    return list(sets.values())
+
+
+# rows drawn from a few distinct ones, so that many are identical
+_KEY_TABLES = st.integers(1, 6).flatmap(
+    lambda bands: st.lists(st.lists(st.integers(0, 2), min_size=bands, max_size=bands), min_size=1, max_size=4).flatmap(
+        lambda distinct_rows: st.lists(st.sampled_from(distinct_rows), min_size=1, max_size=40)
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_KEY_TABLES, st.sampled_from([3, MAX_BUCKET]))
+def test_identical_rows_banded_once_propose_what_each_band_would_between_different_rows(rows, max_bucket):
+    # Every band's buckets as they are (a star when crowded), except that
+    # identical rows are joined once, as one bucket of them would be.
+    keys = np.array(rows, dtype=np.uint32).reshape(len(rows), -1)
+    original, candidates.MAX_BUCKET = candidates.MAX_BUCKET, max_bucket
+    try:
+        got = {tuple(p) for p in candidate_pairs(keys).tolist()}
+        identical = _identical_sets(keys)
+        same = {pair for members in identical for pair in itertools.combinations(members, 2)}
+        expected = {pair for members in identical for pair in _bucket_pairs(members)}
+        for band in range(keys.shape[1]):
+            buckets: dict[int, list[int]] = {}
+            for i, key in enumerate(keys[:, band].tolist()):
+                buckets.setdefault(key, []).append(i)
+            expected |= {pair for members in buckets.values() for pair in _bucket_pairs(members)} - same
+    finally:
+        candidates.MAX_BUCKET = original
+    assert got == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(_KEY_TABLES, st.booleans())
+def test_identical_rows_are_exactly_the_sets_of_equal_rows_even_when_hashes_collide(rows, collide):
+    keys = np.array(rows, dtype=np.uint16).reshape(len(rows), -1)
+    original = candidates._row_hashes
+    if collide:  # every row the same hash: rows unequal to the first of it must stand alone
+        candidates._row_hashes = lambda table: np.zeros(len(table), dtype=np.uint64)
+    try:
+        found = identical_rows(keys)
+    finally:
+        candidates._row_hashes = original
+    for row, standing in enumerate(found.standing_of.tolist()):
+        assert standing <= row and keys[row].tolist() == keys[standing].tolist()
+    assert found.standing.tolist() == [r for r, s in enumerate(found.standing_of.tolist()) if r == s]
+    for k, first in enumerate(found.standing.tolist()):
+        copies = found.copies[found.copy_starts[k] : found.copy_starts[k] + found.weight[k] - 1].tolist()
+        assert copies == [r for r, s in enumerate(found.standing_of.tolist()) if s == first and r != first]
+    if not collide:  # each set of equal rows stands behind its first
+        assert found.standing.tolist() == sorted(members[0] for members in _identical_sets(keys))
+    links = {tuple(p) for p in decode_pairs(found.links).tolist()}
+    assert all(found.standing_of[i] == found.standing_of[j] for i, j in links)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_KEY_TABLES)
+def test_with_identical_rows_a_candidate_is_new_only_in_the_first_band_that_proposes_it(rows):
+    # As the pipeline runs it: the links first (no band before them), then
+    # the bands over one row per set of identical rows.
+    keys = np.array(rows, dtype=np.uint32).reshape(len(rows), -1)
+    original, candidates.MAX_BUCKET = candidates.MAX_BUCKET, 3
+    try:
+        identical = identical_rows(keys)
+        buffers = BandBuffers(len(identical.standing), identical)
+        standing_keys = keys[identical.standing]
+        per_band = [band_pairs(standing_keys[:, b], buffers) for b in range(keys.shape[1])]
+        shape = CrowdedBuckets.table_shape(len(keys), keys.shape[1])
+        buckets = CrowdedBuckets(np.zeros(shape, np.uint8), np.zeros(shape, np.uint8), identical.standing_of)
+        seen = [tuple(p) for p in decode_pairs(identical.links).tolist()]
+        for band, (codes, members, representatives) in enumerate(per_band):
+            buckets.mark(band, members, representatives)
+            pairs = decode_pairs(codes)
+            earlier = buckets.proposed_any(shared_bands(equal_rows(keys, pairs), band, 1), pairs)
+            seen += [tuple(p) for p in pairs[~earlier].tolist()]
+        assert sorted(seen) == sorted(set(seen))  # each pair once
+        assert set(seen) == {tuple(p) for p in candidate_pairs(keys).tolist()}
     finally:
         candidates.MAX_BUCKET = original
 
