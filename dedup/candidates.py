@@ -225,7 +225,7 @@ def _codes_with_copies(
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
     member = members[np.repeat(starts, sizes) + _ranks(sizes)].astype(np.int64)
-    counts = identical.weight[member]
+    counts = identical.weight[member].astype(np.int64)
     crowded = weights > MAX_BUCKET
     counts[(np.cumsum(sizes) - sizes)[crowded]] = 1
     label = np.repeat(np.arange(len(member)), counts)  # bucket by bucket, the first row first
@@ -400,20 +400,20 @@ def identical_rows(table: np.ndarray) -> IdenticalRows:
     kept = counts[group] > 1
     rows, firsts, sizes = rows[same][kept], firsts[same][kept], counts[counts > 1]
     starts = np.cumsum(sizes) - sizes
-    standing_of = np.arange(n)
+    # row numbers below 2**32 (as in pair codes) in 4 bytes: these arrays live through the comparison
+    standing_of = np.arange(n, dtype=np.uint32)
     standing_of[rows] = firsts
     copied = rows != firsts
     is_standing = np.ones(n, dtype=bool)
     is_standing[rows[copied]] = False
-    standing = np.flatnonzero(is_standing)
-    weight = np.bincount(firsts, minlength=n)[standing]
-    weight[weight == 0] = 1
+    standing = np.flatnonzero(is_standing).astype(np.uint32)
+    weight = np.maximum(np.bincount(firsts, minlength=n)[standing], 1).astype(np.uint32)
     copy_order = np.lexsort((rows[copied], firsts[copied]))
     return IdenticalRows(
         standing=standing,
         weight=weight,
-        copy_starts=np.cumsum(weight - 1) - (weight - 1),
-        copies=rows[copied][copy_order],
+        copy_starts=(np.cumsum(weight - 1, dtype=np.uint64) - (weight - 1)).astype(np.uint32),
+        copies=rows[copied][copy_order].astype(np.uint32),
         standing_of=standing_of,
         links=distinct(_codes_in_groups(rows.astype(np.uint64), starts, sizes)),
     )
