@@ -225,14 +225,15 @@ def _codes_with_copies(
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
     member = members[np.repeat(starts, sizes) + _ranks(sizes)].astype(np.int64)
+    firsts = np.cumsum(sizes) - sizes  # each bucket's first member, in `member`
     counts = identical.weight[member].astype(np.int64)
     crowded = weights > MAX_BUCKET
-    counts[(np.cumsum(sizes) - sizes)[crowded]] = 1
+    counts[firsts[crowded]] = 1
     label = np.repeat(np.arange(len(member)), counts)  # bucket by bucket, the first row first
     offset = _ranks(counts)
     copy_at = np.maximum(identical.copy_starts[member][label] + offset - 1, 0)
     rows = np.where(offset == 0, identical.standing[member][label], identical.copies[copy_at]).astype(np.uint64)
-    expanded = np.add.reduceat(counts, np.cumsum(sizes) - sizes)
+    expanded = np.add.reduceat(counts, firsts)
     begins = np.cumsum(expanded) - expanded
     out = []
     for size in distinct(expanded[~crowded]).tolist():
