@@ -6,7 +6,16 @@ import mmap
 
 import numpy as np
 
-__all__ = ["GrowingArray", "decode_pairs", "distinct", "distinct_pairs", "in_sorted", "pair_codes", "take_rows"]
+__all__ = [
+    "GrowingArray",
+    "decode_pairs",
+    "distinct",
+    "distinct_pairs",
+    "distinct_per_group",
+    "in_sorted",
+    "pair_codes",
+    "take_rows",
+]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -46,6 +55,13 @@ def decode_pairs(codes: np.ndarray) -> np.ndarray:
 def distinct_pairs(pairs: np.ndarray) -> np.ndarray:
     """The distinct rows of an (n, 2) array of row numbers below 2**32, sorted."""
     return decode_pairs(distinct(pair_codes(pairs)))
+
+
+def distinct_per_group(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """How many distinct values (below 2**32) each of `groups` groups holds,
+    given each item's group and value."""
+    pairs = distinct((group.astype(np.uint64) << np.uint64(32)) | values.astype(np.uint64))
+    return np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=groups)
 
 
 def take_rows(table: np.ndarray, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

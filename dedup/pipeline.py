@@ -11,8 +11,6 @@ the end, so memory follows the number of passages, not the size of the input.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 import time
 from collections.abc import Iterable, Iterator
@@ -22,7 +20,7 @@ import numpy as np
 
 from . import workers
 from .align import align_runs, merge_spans
-from .arrays import decode_pairs, distinct, distinct_pairs, pair_codes
+from .arrays import decode_pairs, distinct, distinct_pairs, distinct_per_group, pair_codes
 from .candidates import (
     SCREEN_RECALL,
     BandBuffers,
@@ -39,12 +37,13 @@ from .candidates import (
     shared_bands,
 )
 from .clusters import Group, Measure, group_links
-from .models import Cluster, FileError, Member, Report, Settings
+from .members import build_clusters
+from .models import FileError, Report, Settings
 from .passages import UnitTable
 from .scan import BatchTable, Progress, scan_all, timed
 from .shingles import SHINGLE_HASH, ShingleSets
 from .signatures import SCHEME, fingerprints
-from .sources import find_files, read_text
+from .sources import find_files
 from .verify import pair_similarities
 from .workers import SHARED, forked_pool, return_freed_memory, shared_zeros
 
@@ -360,7 +359,9 @@ def find_clusters(
         groups = _filter_groups(groups, units.doc[graph.node_first], settings)
     report_progress("comparing", 1, 1)
     with timed(timings, "member text"):
-        clusters = _build_clusters(groups, graph, units, sets, doc_paths, doc_encodings, errors, jobs)
+        clusters = build_clusters(
+            groups, graph.node_first, graph.node_last, units, sets, doc_paths, doc_encodings, errors, jobs
+        )
     stats = {
         "files": len(doc_paths),
         "characters": characters,
@@ -385,163 +386,6 @@ def _filter_groups(groups: list[Group], node_doc: np.ndarray, settings: Settings
     sizes = np.array([len(g.members) for g in groups])
     members = np.concatenate([g.members for g in groups])
     owner = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
-    documents = _distinct_per_group(owner, node_doc[members], len(groups))
+    documents = distinct_per_group(owner, node_doc[members], len(groups))
     keep = (sizes >= settings.min_size) & (documents >= settings.min_documents)
     return [g for g, k in zip(groups, keep.tolist()) if k]
-
-
-def _distinct_per_group(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
-    """How many distinct values (below 2**32) each of `groups` groups holds,
-    given each item's group and value."""
-    pairs = distinct((group.astype(np.uint64) << np.uint64(32)) | values.astype(np.uint64))
-    return np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=groups)
-
-
-def _build_clusters(
-    groups: list[Group],
-    graph: Links,
-    units: UnitTable,
-    sets: ShingleSets,
-    doc_paths: list[str],
-    doc_encodings: list[str],
-    errors: list[FileError],
-    jobs: int,
-) -> list[Cluster]:
-    """The groups' members with their text, similarity to their
-    representative and lines, as clusters. Members are built file by file
-    as the files are read again, so that on many cores building them
-    overlaps the reading (0.18 s at 100 MB)."""
-    if not groups:
-        return []
-    sizes = [len(g.members) for g in groups]
-    members = np.concatenate([g.members for g in groups])
-    reps = np.repeat([g.representative for g in groups], sizes)
-    first, last = graph.node_first[members], graph.node_last[members]
-    doc, start, end = units.doc[first], units.start[first], units.end[last]
-    order = np.argsort(doc, kind="stable")  # file by file, each file read once
-    with _member_texts(doc[order], start[order], end[order], doc_paths, doc_encodings, errors, jobs) as parts:
-        node_sets = sets.span_unions(graph.node_first, graph.node_last)  # while workers read
-        jaccard, containment = pair_similarities(node_sets, np.stack((reps, members), -1))
-        columns = (doc, start, end, units.line_start[first], units.line_end[last])
-        rows = zip(
-            *(a[order].tolist() for a in columns), *(np.round(a[order], 4).tolist() for a in (jaccard, containment))
-        )
-        texts: list[str | None] = [None] * len(members)
-        found: list[Member | None] = [None] * len(members)
-        at = iter(order.tolist())
-        with _gc_paused():
-            for part in parts:
-                for text, (d, s, e, line_s, line_e, j, c), i in zip(part, rows, at):  # part first: zip stops there
-                    texts[i] = text
-                    if text is not None:
-                        found[i] = Member(doc_paths[d], s, e, line_s, line_e, text, j, c)
-            return _rank_clusters(groups, members, reps, doc, texts, found)
-
-
-def _rank_clusters(
-    groups: list[Group],
-    members: np.ndarray,
-    reps: np.ndarray,
-    doc: np.ndarray,
-    texts: list[str | None],
-    found: list[Member | None],
-) -> list[Cluster]:
-    """Clusters from groups and their members (None where a file could not
-    be read again), largest first, then most documents, then reading order."""
-    sizes = np.array([len(g.members) for g in groups])
-    group = np.repeat(np.arange(len(groups)), sizes)
-    starts = np.cumsum(sizes) - sizes
-    complete = texts.count(None) == 0  # str == None is decided in C; Member == None is not
-    present = np.ones(len(found), dtype=bool) if complete else np.array([m is not None for m in found])
-    kept_counts = np.bincount(group[present], minlength=len(groups))
-    documents = _distinct_per_group(group[present], doc[present], len(groups)).tolist()
-    representative_at = np.flatnonzero(members == reps).tolist()  # one per group, in group order
-    ranked = np.lexsort((members[starts], -np.array(documents), -kept_counts))
-    starts, ends = starts.tolist(), (starts + sizes).tolist()
-    clusters = []
-    for number, g in enumerate(ranked[kept_counts[ranked] >= 2].tolist(), 1):
-        kept = found[starts[g] : ends[g]] if complete else [m for m in found[starts[g] : ends[g]] if m is not None]
-        rep_text = texts[representative_at[g]]
-        clusters.append(
-            Cluster(
-                id=number,
-                size=len(kept),
-                documents=documents[g],
-                similarity=round(groups[g].mean_similarity, 4),
-                min_similarity=round(groups[g].min_similarity, 4),
-                text=rep_text if rep_text is not None else kept[0].text,
-                members=tuple(kept),
-            )
-        )
-    return clusters
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cycle collector paused while millions of objects are built
-    that can hold no cycles: it would walk the growing heap again and again
-    (60% of the time to build 1.6 million members, measured)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _texts_of_shared(files: range) -> tuple[list[str | None], list[tuple[int, str]]]:
-    """Re-read a range of the files a forked worker inherited and cut out
-    their members' text, in order (None where a file could not be read):
-    (texts, [(document, why it could not be read)])."""
-    doc, start, end, first = (SHARED[name] for name in ("doc", "start", "end", "first"))
-    texts: list[str | None] = []
-    failures = []
-    for f in files:
-        lo, hi = first[f], first[f + 1]
-        try:
-            text = read_text(SHARED["paths"][doc[lo]], SHARED["encodings"][doc[lo]])
-        except (OSError, UnicodeDecodeError) as e:
-            failures.append((doc[lo], f"changed or vanished during the scan: {e}"))
-            texts += [None] * (hi - lo)
-            continue
-        texts += [text[a:b] for a, b in zip(start[lo:hi], end[lo:hi])]
-    return texts, failures
-
-
-@contextlib.contextmanager
-def _member_texts(
-    doc: np.ndarray,
-    start: np.ndarray,
-    end: np.ndarray,
-    doc_paths: list[str],
-    doc_encodings: list[str],
-    errors: list[FileError],
-    jobs: int,
-) -> Iterator[Iterator[list[str | None]]]:
-    """Yield the text of each member (document, start, end; sorted by
-    document), None where its file could not be read again, as consecutive
-    lists in that order, each as soon as it is read. Each file holding
-    members is re-read once, on `jobs` forked processes when there are many,
-    starting as soon as this is entered, so the caller can work meanwhile."""
-    first = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1], [True])))
-    files = len(first) - 1
-    jobs = jobs if files >= workers.PARALLEL_MIN_FILES else 1
-    cuts = np.linspace(0, files, 4 * jobs + 1).astype(np.int64).tolist()
-    shared = {
-        "doc": doc.tolist(),
-        "start": start.tolist(),
-        "end": end.tolist(),
-        "first": first.tolist(),
-        "paths": doc_paths,
-        "encodings": doc_encodings,
-    }
-    with forked_pool(shared, jobs) as pool_map:
-        reading = pool_map(_texts_of_shared, itertools.starmap(range, itertools.pairwise(cuts)), eager=True)
-
-        def texts() -> Iterator[list[str | None]]:
-            for part, failures in reading:
-                errors.extend(FileError(doc_paths[d], why) for d, why in failures)
-                yield part
-
-        yield texts()

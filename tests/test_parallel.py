@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import dedup.members as members
 import dedup.pipeline as pipeline
 import dedup.scan as scan
 import dedup.workers as workers
@@ -141,22 +142,26 @@ def test_signature_prefix_equals_the_first_columns():
     assert np.array_equal(minhash_signatures(sets, 128, 1, columns=40), full[:, :40])
 
 
-def test_a_file_that_vanishes_before_its_text_is_re_read_is_reported(tmp_path, monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_that_vanishes_before_its_text_is_re_read_is_reported(tmp_path, monkeypatch, jobs):
     story = "The council agreed on Tuesday to rebuild the old harbour wall before the winter storms arrive.\n"
-    for name in ("a.txt", "b.txt", "c.txt"):
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
         (tmp_path / name).write_text(story, encoding="utf-8")
-    real_read = pipeline.read_text
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)  # `jobs` workers however small the input
+    monkeypatch.setattr(workers, "PARALLEL_MIN_FILES", 0)
+    real_read = members.read_text
 
     def read_text(path: str, encoding: str) -> str:
         if path.endswith("b.txt"):
             raise FileNotFoundError(path)
         return real_read(path, encoding)
 
-    monkeypatch.setattr(pipeline, "read_text", read_text)
-    report = find_clusters([str(tmp_path)])
+    monkeypatch.setattr(members, "read_text", read_text)
+    report = find_clusters([str(tmp_path)], jobs=jobs)
     assert [e.path.endswith("b.txt") and "vanished" in e.message for e in report.errors] == [True]
     (cluster,) = report.clusters
-    assert sorted(m.path[-5:] for m in cluster.members) == ["a.txt", "c.txt"]
+    assert sorted(m.path[-5:] for m in cluster.members) == ["a.txt", "c.txt", "d.txt"]
+    assert (cluster.size, cluster.documents) == (3, 3)
 
 
 @needs_seeds
