@@ -34,6 +34,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _READ_BYTES = 1 << 20
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # looked up once: a failed getattr costs a microsecond a file
 _CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 12, 13, 27})
 
 
@@ -204,7 +205,7 @@ def read_bytes(path: str) -> bytes:
     longer than one read is read again from its start in one piece, so a huge
     file is never held twice.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    fd = os.open(path, _OPEN_FLAGS)
     try:
         data = os.read(fd, _READ_BYTES)
         if len(data) < _READ_BYTES and not os.read(fd, 1):
