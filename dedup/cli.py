@@ -234,9 +234,10 @@ def scan(
         showing = progress_bar()
     else:
         showing = contextlib.nullcontext()
+    jobs = jobs or default_jobs()
     with showing as progress:
         try:
-            report = find_clusters(paths, settings, progress, jobs=jobs or default_jobs())
+            report = find_clusters(paths, settings, progress, jobs=jobs)
         except InputNotFound as e:
             raise BadInput(f"no such file or directory: {e}") from None
     for error in report.errors:
@@ -244,9 +245,9 @@ def scan(
     rendering = time.perf_counter()
     with _results(output) as out:
         if fmt == "json":
-            write_json(report, out)
+            write_json(report, out, jobs)
         elif fmt == "jsonl":
-            write_jsonl(report, out)
+            write_jsonl(report, out, jobs)
         else:
             from .view import render_text
 

@@ -6,34 +6,95 @@ the terminal shows and what a script receives can never disagree.
 
 from __future__ import annotations
 
+import bisect
+import codecs
+import itertools
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import asdict
 from json.encoder import encode_basestring
 from typing import TextIO
 
 from .models import Cluster, Report
+from .workers import SHARED, forked_pool
 
 __all__ = ["cluster_json", "write_json", "write_jsonl"]
+
+PARALLEL_MIN_MEMBERS = 20_000  # fewer members are written by this process alone
+_PIECE_MEMBERS = 50_000  # per worker task: some 20 MB of JSON
 
 
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_json(report: Report, out: TextIO) -> None:
-    """One JSON document, written a cluster at a time."""
+def write_json(report: Report, out: TextIO, jobs: int = 1) -> None:
+    """One JSON document, written a run of clusters at a time (see `_joined_clusters`)."""
     out.write('{"version": 1,\n "params": ' + _dumps(report.params))
     out.write(',\n "stats": ' + _dumps(report.stats) + ',\n "clusters": [')
-    for i, cluster in enumerate(report.clusters):
-        out.write(("," if i else "") + "\n  " + cluster_json(cluster))
+    for i, clusters in enumerate(_joined_clusters(report.clusters, ",\n  ", out, jobs)):
+        out.write(",\n  " if i else "\n  ")
+        _write(out, clusters)
     out.write("\n ],\n" if report.clusters else "],\n")
     out.write(' "errors": ' + _dumps([asdict(e) for e in report.errors]) + "}\n")
 
 
-def write_jsonl(report: Report, out: TextIO) -> None:
+def write_jsonl(report: Report, out: TextIO, jobs: int = 1) -> None:
     """One cluster object per line and nothing else."""
-    for cluster in report.clusters:
-        out.write(cluster_json(cluster) + "\n")
+    for clusters in _joined_clusters(report.clusters, "\n", out, jobs):
+        _write(out, clusters)
+        out.write("\n")
+
+
+def _joined_clusters(clusters: list[Cluster], separator: str, out: TextIO, jobs: int) -> Iterator[str | bytes]:
+    """The clusters' JSON, in order, one cluster at a time, or runs of them
+    joined by `separator`.
+
+    With many members, runs of about _PIECE_MEMBERS members are written
+    on `jobs` forked workers: the JSON of the 1.6 million members of 1 GB
+    of news took 10 s in one process. The workers encode it as `out`
+    would when it writes UTF-8 to a byte buffer, so that the parent only
+    copies bytes through: decoding and encoding 600 MB again had taken it
+    4 s.
+    """
+    ends = list(itertools.accumulate(cluster.size for cluster in clusters))
+    total = ends[-1] if ends else 0
+    if jobs <= 1 or total < PARALLEL_MIN_MEMBERS:
+        yield from map(cluster_json, clusters)
+        return
+    pieces = max(4 * jobs, -(-total // _PIECE_MEMBERS))
+    cuts = sorted({0, len(clusters)} | {bisect.bisect_right(ends, total * k // pieces) for k in range(1, pieces)})
+    shared = {"clusters": clusters, "separator": separator, "errors": _utf8_errors(out)}
+    with forked_pool(shared, jobs) as pool_map:
+        yield from pool_map(_joined_of_shared, itertools.starmap(range, itertools.pairwise(cuts)))
+
+
+def _joined_of_shared(run: range) -> str | bytes:
+    """In a worker: the JSON of a run of the clusters it inherited, joined
+    (and encoded, if the parent writes bytes)."""
+    text = SHARED["separator"].join(map(cluster_json, SHARED["clusters"][run.start : run.stop]))
+    return text.encode("utf-8", SHARED["errors"]) if SHARED["errors"] else text
+
+
+def _utf8_errors(out: TextIO) -> str | None:
+    """The error handler of a stream that encodes text as UTF-8 into a byte
+    buffer beneath it, without translating newlines; None for any other
+    stream (UTF-16 would repeat its byte-order mark in every piece)."""
+    try:
+        utf8 = codecs.lookup(out.encoding).name == "utf-8"
+    except (AttributeError, LookupError, TypeError):
+        return None
+    return out.errors if utf8 and hasattr(out, "buffer") and os.linesep == "\n" else None
+
+
+def _write(out: TextIO, part: str | bytes) -> None:
+    """Text to the stream; bytes encoded for it to the buffer beneath it."""
+    if isinstance(part, str):
+        out.write(part)
+    else:
+        out.flush()
+        out.buffer.write(part)
 
 
 _MEMBER = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -10,19 +11,18 @@ from click.testing import CliRunner
 
 import dedup.members as members
 import dedup.pipeline as pipeline
+import dedup.render as render
 import dedup.scan as scan
 import dedup.workers as workers
 from dedup import Settings, find_clusters
 from dedup.cli import cli
 from dedup.passages import MAX_UNIT_CHARS, UnitTable, split_units
-from dedup.render import write_json
+from dedup.render import write_json, write_jsonl
 
 from .conftest import EXAMPLES, SEEDS, needs_seeds
 
 
 def as_json(report) -> dict:
-    import io
-
     out = io.StringIO()
     write_json(report, out)
     data = json.loads(out.getvalue())
@@ -39,6 +39,8 @@ def small_batches(monkeypatch, request):
     monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scan, "_SHINGLE_CHARS", 2000)
     monkeypatch.setattr(workers, "PARALLEL_MIN_FILES", 1 if request.param == "counted" else 10**6)
+    monkeypatch.setattr(render, "PARALLEL_MIN_MEMBERS", 0)
+    monkeypatch.setattr(render, "_PIECE_MEMBERS", 3)
 
 
 @needs_seeds
@@ -58,6 +60,29 @@ def test_cli_jobs_option(small_batches):
         return data
 
     assert run("--jobs", "1") == run("--jobs", "2") == run()
+
+
+@needs_seeds
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_output_written_on_workers_is_the_same_byte_for_byte(monkeypatch, tmp_path, encoding):
+    report = find_clusters([str(SEEDS), str(EXAMPLES)])
+    monkeypatch.setattr(render, "PARALLEL_MIN_MEMBERS", 0)
+    monkeypatch.setattr(render, "_PIECE_MEMBERS", 3)
+    with open(tmp_path / "pieces", "w", encoding=encoding) as out:
+        pieces = list(render._joined_clusters(report.clusters, "\n", out, 2))
+    assert len(pieces) > 2 and all(isinstance(p, bytes if encoding == "utf-8" else str) for p in pieces)
+    for write in (write_json, write_jsonl):
+        written = []
+        for jobs in (1, 2, 3):
+            path = tmp_path / f"{jobs}.out"
+            with open(path, "w", encoding=encoding) as out:
+                out.write("before ")
+                write(report, out, jobs)
+                out.write("after")
+            written.append(path.read_bytes())
+        text = io.StringIO()
+        write(report, text, 2)
+        assert written[0] == written[1] == written[2] == f"before {text.getvalue()}after".encode(encoding)
 
 
 def test_a_huge_line_is_cut_into_bounded_units(tmp_path):
