@@ -52,8 +52,9 @@ def build_clusters(
     members = np.concatenate([g.members for g in groups])
     reps = np.repeat([g.representative for g in groups], sizes)
     first, last = node_first[members], node_last[members]
-    order = np.argsort(units.doc[first], kind="stable")  # file by file, each file read once
-    doc = units.doc[first][order]
+    member_doc = units.doc[first]
+    order = np.argsort(member_doc, kind="stable")  # file by file, each file read once
+    doc = member_doc[order]
     file_first = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1], [True])))
     files = len(file_first) - 1
     jobs = jobs if files >= workers.PARALLEL_MIN_FILES else 1
@@ -93,7 +94,7 @@ def build_clusters(
             in_groups = np.empty_like(order)
             in_groups[order] = np.arange(len(order))
             found = [found[i] for i in in_groups.tolist()]
-            return _rank_clusters(groups, members, reps, units.doc[first], found, complete)
+            return _rank_clusters(groups, members, reps, member_doc, found, complete)
 
 
 def _members_of_shared(files: range) -> tuple[list[str | None], np.ndarray, np.ndarray, list[tuple[int, str]]]:
