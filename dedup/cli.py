@@ -7,6 +7,7 @@ stderr, so `dedup scan DIR --json | jq` always receives valid JSON.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -52,7 +53,11 @@ def main() -> None:
     A normal exit tears the interpreter down object by object (numpy, every
     module, what is left of a scan): 30-50 ms after a 10 MB scan, measured,
     that the operating system saves by freeing the whole process at once.
+    Python's cycle collector is off for the whole run: the report's millions
+    of objects hold no cycles, and walking them once after the members were
+    built took 2.6-3.4 s at 1000 MB (0.14 s at 100 MB).
     """
+    gc.disable()
     code: object = 0
     try:
         cli(prog_name="dedup")
