@@ -51,17 +51,17 @@ def build_clusters(
     sizes = np.array([len(g.members) for g in groups])
     members = np.concatenate([g.members for g in groups])
     reps = np.repeat([g.representative for g in groups], sizes)
-    first, last = node_first[members], node_last[members]
-    member_doc = units.doc[first]
+    member_doc = units.doc[node_first[members]]
     order = np.argsort(member_doc, kind="stable")  # file by file, each file read once
+    first, last = node_first[members[order]], node_last[members[order]]
     doc = member_doc[order]
     file_first = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1], [True])))
     files = len(file_first) - 1
     jobs = jobs if files >= workers.PARALLEL_MIN_FILES else 1
     shared = {
         "doc": doc,
-        "start": units.start[first][order],
-        "end": units.end[last][order],
+        "start": units.start[first],
+        "end": units.end[last],
         "file_first": file_first,
         "paths": doc_paths,
         "encodings": doc_encodings,
@@ -75,10 +75,7 @@ def build_clusters(
         parts = pool_map(_members_of_shared, itertools.starmap(range, itertools.pairwise(cuts)), eager=True)
         columns = (
             [doc_paths[d] for d in doc.tolist()],
-            *(
-                a.tolist()
-                for a in (shared["start"], shared["end"], units.line_start[first][order], units.line_end[last][order])
-            ),
+            *(a.tolist() for a in (shared["start"], shared["end"], units.line_start[first], units.line_end[last])),
         )
         found: list[Member | None] = []
         complete = True
@@ -94,7 +91,7 @@ def build_clusters(
             in_groups = np.empty_like(order)
             in_groups[order] = np.arange(len(order))
             found = [found[i] for i in in_groups.tolist()]
-            return _rank_clusters(groups, members, reps, member_doc, found, complete)
+            return _rank_clusters(groups, sizes, members, reps, member_doc, found, complete)
 
 
 def _members_of_shared(files: range) -> tuple[list[str | None], np.ndarray, np.ndarray, list[tuple[int, str]]]:
@@ -126,6 +123,7 @@ def _members_of_shared(files: range) -> tuple[list[str | None], np.ndarray, np.n
 
 def _rank_clusters(
     groups: list[Group],
+    sizes: np.ndarray,
     members: np.ndarray,
     reps: np.ndarray,
     doc: np.ndarray,
@@ -135,7 +133,6 @@ def _rank_clusters(
     """Clusters from groups and their members (None where a file could not
     be read again, unless `complete`), largest first, then most documents,
     then reading order."""
-    sizes = np.array([len(g.members) for g in groups])
     group = np.repeat(np.arange(len(groups)), sizes)
     starts = np.cumsum(sizes) - sizes
     present = np.ones(len(found), dtype=bool) if complete else np.array([m is not None for m in found])

@@ -58,7 +58,7 @@ def _joined_clusters(clusters: list[Cluster], separator: str, out: TextIO, jobs:
     copies bytes through: decoding and encoding 600 MB again had taken it
     4 s.
     """
-    ends = list(itertools.accumulate(cluster.size for cluster in clusters))
+    ends = list(itertools.accumulate(cluster.size for cluster in clusters)) if jobs > 1 else []
     total = ends[-1] if ends else 0
     if jobs <= 1 or total < PARALLEL_MIN_MEMBERS:
         yield from map(cluster_json, clusters)
