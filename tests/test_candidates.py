@@ -248,6 +248,14 @@ def test_shared_bands_are_those_whose_rows_all_agree(rows):
         assert bands == [rows[i][2 * b : 2 * b + 2] == rows[j][2 * b : 2 * b + 2] for b in range(3)]
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3, 4, 8])
+def test_shared_bands_of_any_width_are_those_whose_rows_all_agree(rows):
+    equal = np.random.default_rng(rows).random((300, 8 * rows)) < 0.8
+    for bands in (0, 1, 5, 8):
+        expected = equal[:, : bands * rows].reshape(300, bands, rows).all(axis=2)
+        assert shared_bands(equal, bands, rows).tolist() == expected.tolist()
+
+
 def test_fingerprints_keep_equal_values_equal_and_single_rows_whole():
     values = np.array([[0, 1, 2**32 - 1], [0, 5, 2**32 - 1]], dtype=np.uint32)
     two = fingerprints(values, rows=2)
@@ -350,8 +358,9 @@ def test_screen_drops_pairs_ruled_out_by_size():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(0, 5), st.sampled_from([8, 12, 128]), st.integers(0, 2**32 - 1))
+@given(st.integers(0, 5), st.sampled_from([8, 12, 128, 248, 256, 1024]), st.integers(0, 2**32 - 1))
 def test_counting_set_flags_eight_at_a_time_is_sum(n, width, seed):
     flags = np.random.default_rng(seed).random((n, width)) < 0.3
     assert agreeing_rows(flags).tolist() == flags.sum(axis=1).tolist()
+    assert agreeing_rows(np.ones((n, width), dtype=bool)).tolist() == [width] * n
     assert agreeing_rows(flags[:, ::2]).tolist() == flags[:, ::2].sum(axis=1).tolist()
