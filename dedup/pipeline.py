@@ -43,7 +43,7 @@ from .passages import UnitTable
 from .scan import BatchTable, Progress, scan_all, timed
 from .shingles import SHINGLE_HASH, ShingleSets
 from .signatures import SCHEME, fingerprints
-from .sources import find_files
+from .sources import walk_files
 from .verify import pair_similarities
 from .workers import SHARED, forked_pool, return_freed_memory, shared_zeros
 
@@ -323,16 +323,16 @@ def find_clusters(
     timings: dict[str, float] = {}
     bands, rows = choose_bands(settings.candidate_threshold, settings.num_perm)
     include = () if settings.all_files else settings.include
-    with timed(timings, "walk"):
-        paths, walk_failures = find_files(inputs, include, settings.exclude, settings.hidden)
-    errors = [FileError(path, reason) for path, reason in walk_failures]
+    walk_failures: list[tuple[str, str]] = []
+    paths = walk_files(inputs, include, settings.exclude, settings.hidden, walk_failures)
 
     tables = BatchTable(fingerprints(np.zeros((0, bands * rows), dtype=np.uint32), rows))
     with timed(timings, "scan (wall)"):
-        for batch in scan_all(paths, settings, bands, rows, jobs, report_progress):
+        for batch in scan_all(paths, settings, bands, rows, jobs, report_progress, timings):
             with timed(timings, "join batches"):
                 tables.add(batch)
     return_freed_memory()
+    errors = [FileError(path, reason) for path, reason in walk_failures]
     for stage, seconds in tables.timings.items():
         timings[stage] = timings.get(stage, 0.0) + seconds
     errors += tables.errors

@@ -24,6 +24,7 @@ __all__ = [
     "read_bytes",
     "read_document",
     "read_text",
+    "walk_files",
 ]
 
 _BOMS = (
@@ -90,20 +91,42 @@ def find_files(
     missing, so a typo never produces a partial result. Unreadable folders
     come back as `(path, reason)` pairs.
     """
+    failures: list[tuple[str, str]] = []
+    return list(walk_files(inputs, include, exclude, hidden, failures)), failures
+
+
+def walk_files(
+    inputs: Iterable[str],
+    include: Iterable[str],
+    exclude: Iterable[str],
+    hidden: bool,
+    failures: list[tuple[str, str]],
+) -> Iterator[str]:
+    """`find_files`'s paths, one at a time as the walk finds them, so that
+    the first files can be read while later folders are still being listed;
+    unreadable folders are added to `failures` on the way. A missing input
+    raises `InputNotFound` here, before anything is walked."""
     inputs = list(inputs)
     for path in inputs:
         if not os.path.lexists(path):
             raise InputNotFound(path)
-    wanted, unwanted = _Patterns(include), _Patterns(exclude)
-    paths: dict[str, str] = {}
-    failures: list[tuple[str, str]] = []
+    return _walk_inputs(inputs, _Patterns(include), _Patterns(exclude), hidden, failures)
+
+
+def _walk_inputs(
+    inputs: list[str], wanted: _Patterns, unwanted: _Patterns, hidden: bool, failures: list
+) -> Iterator[str]:
+    seen: set[str] = set()
     for top in inputs:
         if not os.path.isdir(top):
-            paths.setdefault(os.path.realpath(top), top)
-            continue
-        for path, is_link, absolute in _walk(top, os.path.abspath(top), "", wanted, unwanted, hidden, failures):
-            paths.setdefault(os.path.realpath(path) if is_link else absolute, path)
-    return list(paths.values()), failures
+            found: Iterable[tuple[str, bool, str]] = [(top, True, top)]
+        else:
+            found = _walk(top, os.path.abspath(top), "", wanted, unwanted, hidden, failures)
+        for path, is_link, absolute in found:
+            key = os.path.realpath(path) if is_link else absolute
+            if key not in seen:
+                seen.add(key)
+                yield path
 
 
 def _walk(

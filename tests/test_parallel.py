@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from dedup.cli import cli
 from dedup.passages import MAX_UNIT_CHARS, UnitTable, split_units
 from dedup.render import write_json, write_jsonl
 
-from .conftest import EXAMPLES, SEEDS, needs_seeds
+from .conftest import EXAMPLES, SEEDS, needs_seeds, write
 
 
 def as_json(report) -> dict:
@@ -62,6 +63,24 @@ def test_cli_jobs_option(small_batches):
     assert run("--jobs", "1") == run("--jobs", "2") == run()
 
 
+def test_a_folder_that_cannot_be_listed_is_reported_while_workers_scan(small_batches, tmp_path, monkeypatch):
+    for folder in ("a", "locked", "z"):
+        for path in sorted(EXAMPLES.rglob("*.txt")):
+            write(tmp_path / folder, path.name, path.read_bytes())
+    real_scandir = os.scandir
+
+    def scandir_denied(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir_denied)
+    one = as_json(find_clusters([str(tmp_path)], jobs=1))
+    assert [(e["path"], e["message"]) for e in one["errors"]] == [(str(tmp_path / "locked"), "Permission denied")]
+    assert {m["path"].split("/")[-2] for c in one["clusters"] for m in c["members"]} == {"a", "z"}
+    assert as_json(find_clusters([str(tmp_path)], jobs=2)) == one
+
+
 @needs_seeds
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
 def test_output_written_on_workers_is_the_same_byte_for_byte(monkeypatch, tmp_path, encoding):
@@ -71,17 +90,17 @@ def test_output_written_on_workers_is_the_same_byte_for_byte(monkeypatch, tmp_pa
     with open(tmp_path / "pieces", "w", encoding=encoding) as out:
         pieces = list(render._joined_clusters(report.clusters, "\n", out, 2))
     assert len(pieces) > 2 and all(isinstance(p, bytes if encoding == "utf-8" else str) for p in pieces)
-    for write in (write_json, write_jsonl):
+    for write_report in (write_json, write_jsonl):
         written = []
         for jobs in (1, 2, 3):
             path = tmp_path / f"{jobs}.out"
             with open(path, "w", encoding=encoding) as out:
                 out.write("before ")
-                write(report, out, jobs)
+                write_report(report, out, jobs)
                 out.write("after")
             written.append(path.read_bytes())
         text = io.StringIO()
-        write(report, text, 2)
+        write_report(report, text, 2)
         assert written[0] == written[1] == written[2] == f"before {text.getvalue()}after".encode(encoding)
 
 
@@ -106,8 +125,6 @@ def test_a_huge_line_is_cut_into_bounded_units(tmp_path):
 
 
 def test_shingling_in_chunks_gives_the_same_sets(monkeypatch, tmp_path):
-    from .conftest import write
-
     for i in range(30):
         write(tmp_path, f"{i}.txt", f"Story {i} starts here. " + "The same paragraph is printed in every story. " * 3)
     whole = as_json(find_clusters([str(tmp_path)]))
@@ -116,8 +133,6 @@ def test_shingling_in_chunks_gives_the_same_sets(monkeypatch, tmp_path):
 
 
 def test_a_batch_read_a_window_at_a_time_gives_the_same_arrays(monkeypatch, tmp_path):
-    from .conftest import write
-
     paths = []
     for i in range(12):
         text = f"Story {i} opens on its own line.\n\n" + f"Paragraph {i} of the story goes on a while. " * (i + 1)
@@ -145,7 +160,7 @@ def test_many_files_are_batched_by_the_mean_size_of_those_read_so_far(monkeypatc
     paths = [f"{i}.txt" for i in range(500)]
     read = {"files": 0, "characters": 0}
     batches = []
-    for batch in scan._counted_batches(paths, 4, read):
+    for batch in scan._counted_batches(scan._Found(iter(paths), {}), 4, read):
         batches.append(batch)
         read["files"] += len(batch)
         read["characters"] += 50 * len(batch) if len(batches) < 3 else 500 * len(batch)
@@ -154,8 +169,28 @@ def test_many_files_are_batched_by_the_mean_size_of_those_read_so_far(monkeypatc
     assert sizes[:4] == [10, 20, 20, 4]  # the guess, a mean of 50 characters a file, then of 11,500 / 50
     assert sizes[-3:] == [2, 1, 1]  # the last ones shrink, none below one file
     tiny = {"files": 1000, "characters": 1000}  # files of one character: at least 4 batches
-    counts = [len(batch) for batch in scan._counted_batches(paths, 4, tiny)]
+    counts = [len(batch) for batch in scan._counted_batches(scan._Found(iter(paths), {}), 4, tiny)]
     assert counts == [125, 125, 125, 63, 31, 16, 8, 7]  # halving at the end, down to a sixteenth
+
+
+def test_the_walk_is_taken_only_as_far_as_the_batches_need(monkeypatch):
+    monkeypatch.setattr(scan, "_WINDOW_CHARS", 1000)
+    monkeypatch.setattr(scan, "_FIRST_GUESS_CHARS", 100)
+    walked = []
+
+    def walk():
+        for i in range(10_000):
+            walked.append(i)
+            yield f"{i}.txt"
+
+    timings: dict[str, float] = {}
+    found = scan._Found(walk(), timings)
+    read = {"files": 0, "characters": 0}
+    batches = scan._counted_batches(found, 4, read)
+    first = next(batches)
+    assert len(first) == 10 and len(walked) == 20  # two batches ahead, not the whole walk
+    assert [p for batch in [first, *batches] for p in batch] == [f"{i}.txt" for i in range(10_000)]
+    assert found.complete and timings["walk"] > 0
 
 
 def test_signature_prefix_equals_the_first_columns():
