@@ -20,7 +20,7 @@ import numpy as np
 
 from . import workers
 from .align import align_runs, merge_spans
-from .arrays import decode_pairs, distinct, distinct_pairs, distinct_per_group, pair_codes
+from .arrays import decode_pairs, distinct, distinct_pairs, distinct_per_group, pair_codes, take_rows
 from .candidates import (
     SCREEN_RECALL,
     BandBuffers,
@@ -144,7 +144,7 @@ def _band_group_of_shared(bands: range) -> tuple[int, np.ndarray, list[tuple[int
     rows, buffers = SHARED["rows"], SHARED["band_buffers"]
     keys = band_keys(SHARED["fingerprints"][:, bands.start * rows : bands.stop * rows], len(bands), rows)
     if len(buffers.packed) < len(keys):
-        keys = keys[buffers.identical.standing]  # one row for each set of identical fingerprints
+        keys = take_rows(keys, buffers.identical.standing)  # one row for each set of identical fingerprints
     codes, crowded = [], []
     for band in bands:
         found, members, representatives = band_pairs(keys[:, band - bands.start], buffers)
