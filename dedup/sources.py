@@ -116,16 +116,16 @@ def walk_files(
 def _walk_inputs(
     inputs: list[str], wanted: _Patterns, unwanted: _Patterns, hidden: bool, failures: list
 ) -> Iterator[str]:
-    seen: set[str] = set()
+    seen: set[str] = set()  # each file's real path, so that a file reached twice is scanned once
     for top in inputs:
-        if not os.path.isdir(top):
-            found: Iterable[tuple[str, bool, str]] = [(top, True, top)]
+        if os.path.isdir(top):
+            walked = _walk(top, os.path.abspath(top), "", wanted, unwanted, hidden, failures)
+            found = ((path, os.path.realpath(path) if is_link else absolute) for path, is_link, absolute in walked)
         else:
-            found = _walk(top, os.path.abspath(top), "", wanted, unwanted, hidden, failures)
-        for path, is_link, absolute in found:
-            key = os.path.realpath(path) if is_link else absolute
-            if key not in seen:
-                seen.add(key)
+            found = iter([(top, os.path.realpath(top))])
+        for path, real in found:
+            if real not in seen:
+                seen.add(real)
                 yield path
 
 
