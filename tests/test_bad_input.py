@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from dedup.cli import cli
 
-from .conftest import QUOTE, write
+from .conftest import QUOTE, deny_listing, write
 from .test_sources import FRENCH, RUSSIAN
 
 
@@ -56,14 +56,7 @@ def test_a_folder_that_cannot_be_listed_is_reported_first_and_the_rest_is_scanne
     write(tmp_path, "locked/b.txt", QUOTE + "\n")
     write(tmp_path, "z.txt", QUOTE + "\n")
     write(tmp_path, "binary.txt", bytes(range(256)) * 16)
-    real_scandir = os.scandir
-
-    def scandir_denied(path):
-        if str(path).endswith("locked"):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir_denied)
+    deny_listing(monkeypatch, "locked")
     result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--json"], catch_exceptions=False)
     report = json.loads(result.stdout)
     assert [(os.path.basename(e["path"]), e["message"]) for e in report["errors"]] == [

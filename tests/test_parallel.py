@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from dedup.cli import cli
 from dedup.passages import MAX_UNIT_CHARS, UnitTable, split_units
 from dedup.render import write_json, write_jsonl
 
-from .conftest import EXAMPLES, SEEDS, needs_seeds, write
+from .conftest import EXAMPLES, SEEDS, deny_listing, needs_seeds, write
 
 
 def as_json(report) -> dict:
@@ -67,14 +66,7 @@ def test_a_folder_that_cannot_be_listed_is_reported_while_workers_scan(small_bat
     for folder in ("a", "locked", "z"):
         for path in sorted(EXAMPLES.rglob("*.txt")):
             write(tmp_path / folder, path.name, path.read_bytes())
-    real_scandir = os.scandir
-
-    def scandir_denied(path):
-        if str(path).endswith("locked"):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir_denied)
+    deny_listing(monkeypatch, "locked")
     one = as_json(find_clusters([str(tmp_path)], jobs=1))
     assert [(e["path"], e["message"]) for e in one["errors"]] == [(str(tmp_path / "locked"), "Permission denied")]
     assert {m["path"].split("/")[-2] for c in one["clusters"] for m in c["members"]} == {"a", "z"}
