@@ -22,7 +22,7 @@ from .workers import SHARED, forked_pool
 __all__ = ["cluster_json", "write_json", "write_jsonl"]
 
 PARALLEL_MIN_MEMBERS = 20_000  # fewer members are written by this process alone
-_PIECE_MEMBERS = 50_000  # per worker task: some 20 MB of JSON
+_PIECE_MEMBERS = 250_000  # at most, per worker task: some 100 MB of JSON
 
 
 def _dumps(value: object) -> str:
@@ -51,23 +51,35 @@ def _joined_clusters(clusters: list[Cluster], separator: str, out: TextIO, jobs:
     """The clusters' JSON, in order, one cluster at a time, or runs of them
     joined by `separator`.
 
-    With many members, runs of about _PIECE_MEMBERS members are written
-    on `jobs` forked workers: the JSON of the 1.6 million members of 1 GB
-    of news took 10 s in one process. The workers encode it as `out`
-    would when it writes UTF-8 to a byte buffer, so that the parent only
-    copies bytes through: decoding and encoding 600 MB again had taken it
-    4 s.
+    With many members, forked workers encode part of the JSON while this
+    process writes the rest: the JSON of the 1.6 million members of 1 GB of
+    news took 10 s in one process. A worker pays more per member: reading
+    an object writes its reference count, which copies the object's page,
+    and the members of any run of clusters lie on most pages (they were
+    built file by file); with all of it on two workers, they took 14 s
+    between them, with 676,000 page faults. So this process writes the
+    first two shares of jobs + 1 itself (two thirds with two jobs), while
+    jobs - 1 workers encode the rest, a share each, submitted at once in
+    a few runs whose JSON waits in shared memory. The workers encode it as
+    `out` would when it writes UTF-8 to a byte buffer, so that this process
+    only copies bytes through: decoding and encoding 600 MB again had taken
+    it 4 s.
     """
     ends = list(itertools.accumulate(cluster.size for cluster in clusters)) if jobs > 1 else []
     total = ends[-1] if ends else 0
     if jobs <= 1 or total < PARALLEL_MIN_MEMBERS:
         yield from map(cluster_json, clusters)
         return
-    pieces = max(4 * jobs, -(-total // _PIECE_MEMBERS))
-    cuts = sorted({0, len(clusters)} | {bisect.bisect_right(ends, total * k // pieces) for k in range(1, pieces)})
+    own = bisect.bisect_right(ends, 2 * total // (jobs + 1))
+    rest = total - (ends[own - 1] if own else 0)
+    runs = min(len(clusters) - own, max(4 * (jobs - 1), -(-rest // _PIECE_MEMBERS)))
+    starts = {bisect.bisect_right(ends, total - rest + rest * k // runs, own) for k in range(1, runs)}
+    cuts = sorted({own, len(clusters)} | starts)
     shared = {"clusters": clusters, "separator": separator, "errors": _utf8_errors(out)}
-    with forked_pool(shared, jobs) as pool_map:
-        yield from pool_map(_joined_of_shared, itertools.starmap(range, itertools.pairwise(cuts)))
+    with forked_pool(shared, jobs - 1, fork_one=True) as pool_map:
+        later = pool_map(_joined_of_shared, itertools.starmap(range, itertools.pairwise(cuts)), eager=True)
+        yield from map(cluster_json, clusters[:own])
+        yield from later
 
 
 def _joined_of_shared(run: range) -> str | bytes:

@@ -40,10 +40,10 @@ _SLOTS: list[_Slots] = []  # the pool's slots, for its forked workers
 
 
 @contextlib.contextmanager
-def forked_pool(shared: dict, jobs: int) -> Iterator[Callable]:
+def forked_pool(shared: dict, jobs: int, fork_one: bool = False) -> Iterator[Callable]:
     """Yield a `map(fn, items)` that runs in order on `jobs` forked processes
     that see `shared` (in `SHARED`) without copying it (or in this process
-    for one job, or where fork is not available).
+    for one job, unless `fork_one`, or where fork is not available).
 
     At most 2 * jobs items are in flight, so a generator of large items is
     never held whole in memory; each goes to its worker and comes back
@@ -55,7 +55,7 @@ def forked_pool(shared: dict, jobs: int) -> Iterator[Callable]:
 
     SHARED.update(shared)
     try:
-        if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if jobs < 1 or (jobs == 1 and not fork_one) or "fork" not in multiprocessing.get_all_start_methods():
             yield lambda fn, items, eager=False: iter(list(map(fn, items))) if eager else map(fn, items)
             return
         slots = _Slots(4 * jobs)
