@@ -84,6 +84,15 @@ def test_one_job_maps_in_this_process():
     assert SHARED == {}
 
 
+def test_one_job_can_still_be_forked_to_run_beside_this_process():
+    items = _items(5)
+    with forked_pool({"factor": 5}, 1, fork_one=True) as pool_map:
+        results = pool_map(_rows_times, items, eager=True)
+        pids = set(pool_map(_pid, items))
+        _check(list(results), items, 5)
+    assert len(pids) == 1 and os.getpid() not in pids
+
+
 def _marked(item: tuple[int, np.ndarray]) -> dict:
     SHARED["started"][item[0]] = 1
     return _rows_times(item)
