@@ -53,7 +53,8 @@ def build_clusters(
     reps = np.repeat([g.representative for g in groups], sizes)
     member_doc = units.doc[node_first[members]]
     order = np.argsort(member_doc, kind="stable")  # file by file, each file read once
-    first, last = node_first[members[order]], node_last[members[order]]
+    in_file_order = members[order]
+    first, last = node_first[in_file_order], node_last[in_file_order]
     doc = member_doc[order]
     file_first = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1], [True])))
     files = len(file_first) - 1
