@@ -191,7 +191,7 @@ def _results(output: str | None) -> Iterator[TextIO]:
     "--jobs",
     type=click.IntRange(1),
     default=None,
-    help="Worker processes for reading, splitting, shingling and signatures. [default: every core]",
+    help="Worker processes for scanning files, comparing passages and writing large results. [default: every core]",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the LSH settings and timings on stderr.")
